@@ -1,0 +1,139 @@
+"""Read an environment YAML file into a validated ``EnvironmentConfig``.
+
+Every failure, from a missing file to a cross-field rule, becomes one ``ConfigError`` whose
+lines name the file, the field and the fix. Nothing else escapes this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import ConfigError, ConfigIssue
+from .models import EnvironmentConfig
+from .rules import check_rules
+
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
+
+
+def config_path_for(env_name: str, config_dir: Path = CONFIG_DIR) -> Path:
+    """The YAML file of environment ``env_name`` (``config/<name>.yaml``)."""
+    return config_dir / f"{env_name}.yaml"
+
+
+def load_config(path: Path | str) -> EnvironmentConfig:
+    """Load and validate one environment file; raise ``ConfigError`` on any problem."""
+    path = Path(path)
+    source = _display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = (
+            sorted(p.stem for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+        )
+        hint = f" (environments here: {', '.join(existing)})" if existing else ""
+        raise ConfigError(
+            source, [ConfigIssue("", f"file not found: create it or pick another env{hint}")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [ConfigIssue("", f"cannot be read: {exc}")]) from None
+    return parse_config(text, source)
+
+
+def parse_config(text: str, source: str = "<config>") -> EnvironmentConfig:
+    """Validate YAML text; ``source`` names it in error messages."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            source, [ConfigIssue("", f"is not valid YAML: {where}{problem}")]
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            source, [ConfigIssue("", "is nested too deeply to be a config")]
+        ) from None
+    if document is None:
+        raise ConfigError(
+            source, [ConfigIssue("", "is empty: it needs at least `name:` and `region:`")]
+        )
+    if not isinstance(document, dict):
+        raise ConfigError(
+            source,
+            [ConfigIssue("", f"must be a mapping of settings, not a {type(document).__name__}")],
+        )
+    return build_config(document, source)
+
+
+def build_config(document: dict[str, Any], source: str = "<config>") -> EnvironmentConfig:
+    """Validate an already-parsed mapping (the entry point for Python callers)."""
+    try:
+        cfg = EnvironmentConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(source, [_issue_from_pydantic(err) for err in exc.errors()]) from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigError(source, [ConfigIssue("", f"cannot be read as settings: {exc}")]) from None
+    issues = check_rules(cfg)
+    if issues:
+        raise ConfigError(source, issues)
+    return cfg
+
+
+def _display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _issue_from_pydantic(error: Any) -> ConfigIssue:
+    path = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "missing":
+        return ConfigIssue(path, "is required: add it (see config/example.yaml)")
+    if kind == "extra_forbidden":
+        return ConfigIssue(
+            path, "is not a known setting: check its spelling and indentation (schema: make schema)"
+        )
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return ConfigIssue(path, f"is {given!r}: use one of {expected}")
+    if kind == "string_pattern_mismatch":
+        return ConfigIssue(
+            path, f"is {given!r}, which is not in the expected form: {_pattern_hint(path)}"
+        )
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return ConfigIssue(path, f"is {_short(given)}: {message}")
+
+
+_PATTERN_HINTS = {
+    "name": "lower-case letters, digits and dashes, starting with a letter (e.g. prod)",
+    "region": "an AWS region such as eu-west-1",
+    "account": "a 12-digit AWS account id",
+    "langfuse.version": "an exact release such as 4.39.0 (never latest or a major only)",
+    "database.engine_version": "major.minor such as 17.9",
+    "cache.engine_version": "major.minor such as 8.1",
+    "cache.node_type": "an ElastiCache node type such as cache.t4g.small",
+    "clickhouse.fargate.image_tag": "a version tag such as 26.4",
+    "edge.domain.name": "a lower-case host name such as langfuse.example.com",
+    "edge.domain.zone_id": "a hosted zone id such as Z0123456789ABCDEFGHIJ (Route 53 > Hosted zones)",
+    "edge.domain.zone_name": "the zone's domain such as example.com",
+    "network.cidr": "an IPv4 range from /16 to /24 such as 10.40.0.0/16",
+}
+
+
+def _pattern_hint(path: str) -> str:
+    if path.endswith("secret") or "secret" in path.rsplit(".", 1)[-1]:
+        return "the name or ARN of an existing Secrets Manager secret"
+    return _PATTERN_HINTS.get(path, "see the field's description in the schema (make schema)")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,323 @@
+"""Typed model of one environment's YAML file.
+
+Every field says what it is, its default and why. Unknown keys are rejected so that a typo
+never silently falls back to a default. Shape checks live here; rules that relate several
+fields live in ``rules.py`` so that their errors can name the exact field to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+AWS_REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+SEMVER_PATTERN = r"^\d+\.\d+\.\d+$"
+
+
+class StrictModel(BaseModel):
+    """Base for every config block: unknown keys are errors, values are not coerced from
+    surprising types, and models are immutable once validated."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True
+    )
+
+
+SecretReference = Annotated[
+    str,
+    Field(
+        pattern=r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+        r"|[A-Za-z0-9/_+=.@-]{1,512})$",
+        description="Name or ARN of an existing Secrets Manager secret (never the secret itself).",
+    ),
+]
+
+
+class TaskSize(StrictModel):
+    """CPU, memory and scaling of one Fargate service."""
+
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = 1024
+    """vCPU units of one task (1024 = 1 vCPU). Default 1024; Langfuse recommends 2048 in production."""
+
+    memory_mib: int = Field(default=2048, ge=512, le=122880)
+    """Memory of one task in MiB. Default 2048; NODE_OPTIONS is derived from it."""
+
+    min_tasks: int = Field(default=1, ge=1, le=100)
+    """Fewest running tasks. Default 1; use 2 or more in production for availability."""
+
+    max_tasks: int = Field(default=2, ge=1, le=100)
+    """Most tasks CPU autoscaling may start. Default 2."""
+
+    cpu_target_percent: int = Field(default=60, ge=10, le=95)
+    """Average CPU utilisation autoscaling keeps. Default 60."""
+
+    spot: bool = False
+    """Run on Fargate Spot (about 70 % cheaper, may be interrupted). Default off; dev only."""
+
+
+class LangfuseConfig(StrictModel):
+    """The Langfuse web and worker containers."""
+
+    version: str = Field(default="4.39.0", pattern=SEMVER_PATTERN)
+    """Exact Langfuse release, the same for web and worker (never latest or a floating major).
+    Default 4.39.0. A 3.x release also works; see migration_mode for the v3 to v4 upgrade."""
+
+    migration_mode: Literal["none", "legacy", "dual"] = "none"
+    """v3 to v4 data migration phase (v4 only). none: fresh install or migration finished;
+    legacy: v4 runs but keeps writing the v3 tables; dual: writes both while history is
+    back-filled. Sets the same LANGFUSE_MIGRATION_V4_* variables on web and worker."""
+
+    web: TaskSize = TaskSize(cpu=1024, memory_mib=2048, min_tasks=1, max_tasks=2)
+    """Web (UI + API) service size. Default 1 vCPU / 2 GiB, 1 to 2 tasks."""
+
+    worker: TaskSize = TaskSize(cpu=1024, memory_mib=2048, min_tasks=1, max_tasks=2)
+    """Worker (ingestion processing) service size. Default 1 vCPU / 2 GiB, 1 to 2 tasks."""
+
+    telemetry_enabled: bool = False
+    """Send anonymous usage statistics to Langfuse. Default off."""
+
+    log_level: Literal["trace", "debug", "info", "warn", "error", "fatal"] = "info"
+    """LANGFUSE_LOG_LEVEL. Default info."""
+
+    enable_exec: bool = False
+    """Allow `aws ecs execute-command` into the containers. Default off (a shell into a
+    container that holds every credential is an audit finding)."""
+
+    health_check_grace_seconds: int = Field(default=300, ge=60, le=1800)
+    """Time the web service may take to pass health checks after start, covering first-start
+    database migrations. Default 300."""
+
+
+class NetworkConfig(StrictModel):
+    """The VPC every component runs in."""
+
+    cidr: str = Field(default="10.40.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")
+    """IPv4 range of the new VPC (/16 to /24). Default 10.40.0.0/16."""
+
+    max_azs: Literal[2, 3] = 2
+    """How many availability zones to spread over. Default 2. 3 needs availability_zones."""
+
+    availability_zones: list[str] = Field(default_factory=list)
+    """Explicit zone names (e.g. eu-west-1a). Required when `account` is set or max_azs is 3,
+    because looking them up would need AWS credentials at synth time."""
+
+    nat: Literal["gateway", "instance"] = "gateway"
+    """Outbound internet for private subnets: managed NAT gateway(s), or one t4g.nano NAT
+    instance (about 90 % cheaper, not highly available; dev only). Default gateway."""
+
+    nat_gateways: int = Field(default=1, ge=1, le=3)
+    """Number of NAT gateways (gateway mode). Default 1; one per AZ for zone-failure tolerance."""
+
+    flow_logs: bool = True
+    """VPC flow logs to CloudWatch Logs. Default on."""
+
+
+class DatabaseConfig(StrictModel):
+    """Aurora PostgreSQL Serverless v2 (Langfuse's transactional store)."""
+
+    engine_version: str = Field(default="17.9", pattern=r"^\d{2}\.\d{1,2}$")
+    """Aurora PostgreSQL version. Default 17.9. Must be 16 or newer and still creatable."""
+
+    min_acu: float = Field(default=0.5, ge=0, le=256)
+    """Minimum Aurora capacity units. Default 0.5; 0 enables scale-to-zero (needs scale_to_zero)."""
+
+    max_acu: float = Field(default=4, ge=1, le=256)
+    """Maximum Aurora capacity units. Default 4."""
+
+    scale_to_zero: bool = False
+    """Pause the database when idle (min_acu 0). First request after a pause waits ~15 s. Dev only."""
+
+    auto_pause_minutes: int = Field(default=30, ge=5, le=1440)
+    """Idle time before pausing, with scale_to_zero. Default 30."""
+
+    reader: bool = False
+    """Add a reader instance in another AZ for fast failover. Default off; on in production."""
+
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    """Aurora automated backup retention. Default 7."""
+
+
+class CacheConfig(StrictModel):
+    """ElastiCache for Valkey (queues and cache)."""
+
+    engine_version: str = Field(default="8.1", pattern=r"^\d+\.\d+$")
+    """Valkey version, 7.2 or newer. Default 8.1."""
+
+    node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    """Node type. Default cache.t4g.small (1.37 GiB)."""
+
+    replicas: int = Field(default=0, ge=0, le=5)
+    """Read replicas. Default 0. multi_az needs at least 1."""
+
+    multi_az: bool = False
+    """Automatic failover to a replica in another AZ. Default off."""
+
+
+class StorageConfig(StrictModel):
+    """The S3 bucket for events, media and batch exports."""
+
+    events_expiry_days: int | None = Field(default=None, ge=1)
+    """Delete raw event objects (events/ prefix) after this many days. Default never. Media is
+    never expired: traces reference it."""
+
+    noncurrent_version_expiry_days: int = Field(default=30, ge=1)
+    """Delete overwritten or deleted object versions after this many days. Default 30."""
+
+
+class ClickHouseFargateConfig(StrictModel):
+    """A single ClickHouse server on Fargate with its data on EFS."""
+
+    image_tag: str = Field(default="26.4", pattern=r"^\d+\.\d+(\.\d+){0,2}$")
+    """clickhouse/clickhouse-server tag. Default 26.4. Langfuse v4 needs 25.12 or newer."""
+
+    cpu: Literal[1024, 2048, 4096, 8192] = 2048
+    """vCPU units. Default 2048 (Langfuse's minimum)."""
+
+    memory_mib: int = Field(default=8192, ge=4096, le=61440)
+    """Memory in MiB. Default 8192 (Langfuse's minimum)."""
+
+
+class ClickHouseExternalConfig(StrictModel):
+    """An existing ClickHouse (for example ClickHouse Cloud)."""
+
+    url: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    """HTTP(S) endpoint, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443."""
+
+    migration_url: str = Field(pattern=r"^clickhouse://[^\s/]+(:\d+)?/?.*$")
+    """Native-protocol endpoint for migrations, e.g. clickhouse://abc...:9440."""
+
+    user: str = Field(default="default", min_length=1)
+    """User name. Default default."""
+
+    password_secret: SecretReference
+    """Existing Secrets Manager secret (name or ARN) holding the plain password."""
+
+    cluster_enabled: bool = False
+    """Whether the service is a multi-node cluster (CLICKHOUSE_CLUSTER_ENABLED). Default false."""
+
+    migration_ssl: bool = True
+    """Use TLS for migrations (CLICKHOUSE_MIGRATION_SSL). Default true (ClickHouse Cloud)."""
+
+
+class ClickHouseConfig(StrictModel):
+    """Where the analytics store runs."""
+
+    mode: Literal["fargate", "external"] = "fargate"
+    """fargate: run one ClickHouse server here; external: use an existing service. Default fargate."""
+
+    fargate: ClickHouseFargateConfig = ClickHouseFargateConfig()
+    """Settings of fargate mode."""
+
+    external: ClickHouseExternalConfig | None = None
+    """Settings of external mode (required then)."""
+
+
+class DomainConfig(StrictModel):
+    """A custom domain in an existing Route 53 public hosted zone."""
+
+    name: str = Field(
+        max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    )
+    """Fully qualified host name users open, e.g. langfuse.example.com (lower case)."""
+
+    zone_id: str = Field(pattern=r"^Z[A-Z0-9]{4,32}$")
+    """Route 53 hosted zone id (find it in Route 53 > Hosted zones)."""
+
+    zone_name: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+    """The hosted zone's domain, e.g. example.com. `name` must be inside it."""
+
+
+class EdgeConfig(StrictModel):
+    """How users reach Langfuse."""
+
+    mode: Literal["cloudfront", "alb"] = "cloudfront"
+    """cloudfront: CloudFront with a VPC origin to an internal load balancer (HTTPS even
+    without a domain); alb: internet-facing load balancer (needs a domain for HTTPS).
+    Default cloudfront."""
+
+    domain: DomainConfig | None = None
+    """Custom domain. Default none (CloudFront's https://<id>.cloudfront.net)."""
+
+    allowed_cidrs: list[str] = Field(default_factory=list)
+    """IPv4 CIDR ranges allowed to reach Langfuse; empty means everyone. In alb mode enforced by
+    the load balancer's security group."""
+
+    allow_insecure_http: bool = False
+    """Accept serving plain HTTP (alb mode without a domain). Default false: refused."""
+
+    idle_timeout_seconds: int = Field(default=60, ge=10, le=4000)
+    """Load balancer idle timeout. KEEP_ALIVE_TIMEOUT is set 5 s above it. Default 60."""
+
+    price_class: Literal["100", "200", "All"] = "100"
+    """CloudFront price class. Default 100 (North America and Europe edge locations)."""
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs_are_ipv4(cls, value: list[str]) -> list[str]:
+        pattern = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/(\d|[12]\d|3[0-2])$")
+        for cidr in value:
+            if not pattern.match(cidr):
+                raise ValueError(f"'{cidr}' is not an IPv4 CIDR like 203.0.113.0/24")
+        return value
+
+
+class LogsConfig(StrictModel):
+    """CloudWatch Logs."""
+
+    retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653
+    ] = 30
+    """Retention of every log group. Default 30."""
+
+
+class EnvironmentConfig(StrictModel):
+    """One deployable environment: everything `config/<name>.yaml` may say."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    """Environment name: stack names and tags derive from it. Lower case, 2 to 21 characters."""
+
+    region: str = Field(pattern=AWS_REGION_PATTERN)
+    """AWS region of the main stack, e.g. eu-west-1."""
+
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    """12-digit AWS account id. Default none (environment-agnostic synth; the CLI's credentials
+    choose the account at deploy time)."""
+
+    data_protection: Literal["retain", "disposable"] = "retain"
+    """retain: databases, file system, bucket, user pool and key secrets survive stack
+    deletion and replacement; disposable: everything is deleted with the stack (throwaway dev
+    only). Default retain."""
+
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Extra tags for every resource. `project` and `environment` are always added."""
+
+    network: NetworkConfig = NetworkConfig()
+    """VPC layout. Default: new /16 VPC over 2 AZs with one NAT gateway."""
+
+    langfuse: LangfuseConfig = LangfuseConfig()
+    """Langfuse web and worker containers. Default: v4.39.0, one small task each."""
+
+    database: DatabaseConfig = DatabaseConfig()
+    """Aurora PostgreSQL Serverless v2. Default: 17.9, 0.5 to 4 ACU, writer only."""
+
+    cache: CacheConfig = CacheConfig()
+    """ElastiCache Valkey. Default: one cache.t4g.small node."""
+
+    storage: StorageConfig = StorageConfig()
+    """S3 bucket lifecycle. Default: keep events and media forever."""
+
+    clickhouse: ClickHouseConfig = ClickHouseConfig()
+    """ClickHouse. Default: one server on Fargate with EFS."""
+
+    edge: EdgeConfig = EdgeConfig()
+    """Public entry point. Default: CloudFront on its own https://*.cloudfront.net name."""
+
+    logs: LogsConfig = LogsConfig()
+    """Log retention. Default 30 days."""
+
+    @property
+    def retains_data(self) -> bool:
+        """True unless the YAML declared the environment disposable."""
+        return self.data_protection == "retain"

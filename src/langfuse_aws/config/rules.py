@@ -1,0 +1,227 @@
+"""Rules that relate several settings, checked after the shape of the file is valid.
+
+Each rule returns issues that name the field to change, so that the message reads like
+"edge.domain is required when edge.mode is alb (...)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .errors import ConfigIssue
+from .models import EnvironmentConfig
+
+MIN_POSTGRES_MAJOR = 16
+MIN_VALKEY = (7, 2)
+MIN_CLICKHOUSE_FOR_V4 = (25, 12)
+MIN_CLICKHOUSE_FOR_V3 = (24, 3)
+
+Rule = Callable[[EnvironmentConfig], Iterator[ConfigIssue]]
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def _network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    net = cfg.network
+    zones = net.availability_zones
+    if zones:
+        if len(zones) != net.max_azs:
+            yield ConfigIssue(
+                "network.availability_zones",
+                f"lists {len(zones)} zones but network.max_azs is {net.max_azs}: list exactly "
+                f"{net.max_azs} zone names",
+            )
+        for zone in zones:
+            if not (zone.startswith(cfg.region) and len(zone) == len(cfg.region) + 1):
+                yield ConfigIssue(
+                    "network.availability_zones",
+                    f"'{zone}' is not a zone of region {cfg.region} (expected e.g. {cfg.region}a)",
+                )
+        if len(set(zones)) != len(zones):
+            yield ConfigIssue("network.availability_zones", "lists a zone twice: name each once")
+    else:
+        if cfg.account is not None:
+            yield ConfigIssue(
+                "network.availability_zones",
+                "is required when account is set (synth never looks zones up in AWS): list "
+                f"{net.max_azs} zone names, e.g. [{cfg.region}a, {cfg.region}b]",
+            )
+        elif net.max_azs == 3:
+            yield ConfigIssue(
+                "network.availability_zones",
+                "is required when network.max_azs is 3: list three zone names, e.g. "
+                f"[{cfg.region}a, {cfg.region}b, {cfg.region}c]",
+            )
+    if net.nat == "gateway" and net.nat_gateways > net.max_azs:
+        yield ConfigIssue(
+            "network.nat_gateways",
+            f"is {net.nat_gateways} but there are only {net.max_azs} AZs: use at most {net.max_azs}",
+        )
+
+
+def _langfuse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    lf = cfg.langfuse
+    major = _version_tuple(lf.version)[0]
+    if major not in (3, 4):
+        yield ConfigIssue(
+            "langfuse.version",
+            f"is {lf.version}: only Langfuse 3.x and 4.x releases are supported (e.g. 4.39.0)",
+        )
+    if major == 3 and lf.migration_mode != "none":
+        yield ConfigIssue(
+            "langfuse.migration_mode",
+            f"is {lf.migration_mode} but langfuse.version {lf.version} is a v3 release: migration "
+            "modes apply to v4 only; set it to none or upgrade langfuse.version",
+        )
+    for service in ("web", "worker"):
+        size = getattr(lf, service)
+        if size.min_tasks > size.max_tasks:
+            yield ConfigIssue(
+                f"langfuse.{service}.min_tasks",
+                f"({size.min_tasks}) is above langfuse.{service}.max_tasks ({size.max_tasks}): "
+                "raise max_tasks or lower min_tasks",
+            )
+        if not _fargate_memory_fits(size.cpu, size.memory_mib):
+            yield ConfigIssue(
+                f"langfuse.{service}.memory_mib",
+                f"{size.memory_mib} is not a Fargate size for cpu {size.cpu}: "
+                f"{_fargate_memory_hint(size.cpu)}",
+            )
+    if cfg.retains_data and lf.web.spot and lf.web.min_tasks < 2:
+        yield ConfigIssue(
+            "langfuse.web.spot",
+            "is on with a single web task in an environment that retains data: a Spot "
+            "interruption takes Langfuse down; set langfuse.web.min_tasks to 2 or spot to false",
+        )
+
+
+_FARGATE_MEMORY = {
+    256: (512, 2048, 1024),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+
+def _fargate_memory_fits(cpu: int, memory: int) -> bool:
+    low, high, step = _FARGATE_MEMORY[cpu]
+    if cpu == 256 and memory == 512:
+        return True
+    return low <= memory <= high and (memory - low) % step == 0
+
+
+def _fargate_memory_hint(cpu: int) -> str:
+    low, high, step = _FARGATE_MEMORY[cpu]
+    extra = "512 or " if cpu == 256 else ""
+    return f"use {extra}{low} to {high} MiB in steps of {step}"
+
+
+def _database(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    db = cfg.database
+    if _version_tuple(db.engine_version)[0] < MIN_POSTGRES_MAJOR:
+        yield ConfigIssue(
+            "database.engine_version",
+            f"is {db.engine_version}: Langfuse needs PostgreSQL {MIN_POSTGRES_MAJOR} or newer "
+            "(use e.g. 17.9)",
+        )
+    if db.min_acu > db.max_acu:
+        yield ConfigIssue(
+            "database.min_acu", f"({db.min_acu}) is above database.max_acu ({db.max_acu})"
+        )
+    if db.min_acu == 0 and not db.scale_to_zero:
+        yield ConfigIssue(
+            "database.min_acu",
+            "is 0, which pauses the database: set database.scale_to_zero: true to confirm, or "
+            "use 0.5",
+        )
+    if db.scale_to_zero and db.min_acu != 0:
+        yield ConfigIssue(
+            "database.scale_to_zero",
+            f"needs database.min_acu 0 (it is {db.min_acu})",
+        )
+    if (db.min_acu * 2) % 1 != 0 or (db.max_acu * 2) % 1 != 0:
+        yield ConfigIssue("database.min_acu", "and max_acu must be multiples of 0.5")
+
+
+def _cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    cache = cfg.cache
+    if _version_tuple(cache.engine_version) < MIN_VALKEY:
+        yield ConfigIssue(
+            "cache.engine_version",
+            f"is {cache.engine_version}: Langfuse needs Valkey 7.2 or newer (use e.g. 8.1)",
+        )
+    if cache.multi_az and cache.replicas < 1:
+        yield ConfigIssue(
+            "cache.multi_az", "needs cache.replicas of at least 1 (a standby to fail over to)"
+        )
+
+
+def _clickhouse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    ch = cfg.clickhouse
+    if ch.mode == "external" and ch.external is None:
+        yield ConfigIssue(
+            "clickhouse.external",
+            "is required when clickhouse.mode is external: give url, migration_url, user and "
+            "password_secret",
+        )
+    if ch.mode == "fargate":
+        tag = _version_tuple(ch.fargate.image_tag)[:2]
+        v4 = _version_tuple(cfg.langfuse.version)[0] >= 4
+        needed = MIN_CLICKHOUSE_FOR_V4 if v4 else MIN_CLICKHOUSE_FOR_V3
+        if tag < needed:
+            yield ConfigIssue(
+                "clickhouse.fargate.image_tag",
+                f"is {ch.fargate.image_tag}: Langfuse {cfg.langfuse.version} needs ClickHouse "
+                f"{needed[0]}.{needed[1]} or newer (use 26.4)",
+            )
+        if not _fargate_memory_fits(ch.fargate.cpu, ch.fargate.memory_mib):
+            yield ConfigIssue(
+                "clickhouse.fargate.memory_mib",
+                f"{ch.fargate.memory_mib} is not a Fargate size for cpu {ch.fargate.cpu}: "
+                f"{_fargate_memory_hint(ch.fargate.cpu)}",
+            )
+
+
+def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    edge = cfg.edge
+    domain = edge.domain
+    if domain is not None and not (
+        domain.name == domain.zone_name or domain.name.endswith("." + domain.zone_name)
+    ):
+        yield ConfigIssue(
+            "edge.domain.name",
+            f"'{domain.name}' is not inside the hosted zone '{domain.zone_name}': use a name "
+            f"ending in .{domain.zone_name}",
+        )
+    if edge.mode == "alb" and domain is None and not edge.allow_insecure_http:
+        yield ConfigIssue(
+            "edge.domain",
+            "is required when edge.mode is alb (HTTPS needs a certificate for your own domain): "
+            "add edge.domain, use edge.mode: cloudfront for HTTPS without a domain, or set "
+            "edge.allow_insecure_http: true to accept plain HTTP",
+        )
+    if edge.allow_insecure_http and (edge.mode != "alb" or domain is not None):
+        yield ConfigIssue(
+            "edge.allow_insecure_http",
+            "only applies to edge.mode alb without a domain (every other set-up is HTTPS): "
+            "remove it",
+        )
+    if edge.allowed_cidrs and edge.mode == "cloudfront":
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            "in cloudfront mode is enforced by the WAF web ACL: add waf settings when they are "
+            "available, or use edge.mode: alb",
+        )
+
+
+RULES: tuple[Rule, ...] = (_network, _langfuse, _database, _cache, _clickhouse, _edge)
+
+
+def check_rules(cfg: EnvironmentConfig) -> list[ConfigIssue]:
+    """Every cross-field problem in ``cfg``; empty when the environment is consistent."""
+    return [issue for rule in RULES for issue in rule(cfg)]

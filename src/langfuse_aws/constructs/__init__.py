@@ -1,0 +1,1 @@
+"""One logical unit of the deployment per module."""

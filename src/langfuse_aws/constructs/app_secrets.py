@@ -1,0 +1,59 @@
+"""Langfuse's own keys, generated once in Secrets Manager and never shown in a template."""
+
+from __future__ import annotations
+
+import string
+
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from ..compliance import acknowledge
+from .removal import data_removal_policy
+
+NOT_HEX = "".join(sorted(set(string.ascii_lowercase) - set("abcdef")))
+
+
+class AppSecrets(Construct):
+    """NEXTAUTH_SECRET, SALT and ENCRYPTION_KEY.
+
+    SALT hashes API keys and ENCRYPTION_KEY encrypts stored credentials: losing either makes
+    existing data unusable, so both (and the session secret) are retained with the data.
+    ENCRYPTION_KEY is exactly 64 lower-case hex characters, as Langfuse requires.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
+        super().__init__(scope, id_)
+        self.nextauth_secret = self._secret(
+            "NextAuthSecret", "Langfuse NEXTAUTH_SECRET (session signing)", length=48
+        )
+        self.salt = self._secret("Salt", "Langfuse SALT (API key hashing; never rotate)", length=48)
+        self.encryption_key = secretsmanager.Secret(
+            self,
+            "EncryptionKey",
+            description="Langfuse ENCRYPTION_KEY (64 hex characters; never rotate)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64,
+                exclude_uppercase=True,
+                exclude_punctuation=True,
+                exclude_characters=NOT_HEX,
+                include_space=False,
+            ),
+        )
+        for secret in (self.nextauth_secret, self.salt, self.encryption_key):
+            secret.apply_removal_policy(data_removal_policy(retain))
+            acknowledge(
+                secret,
+                "AwsSolutions-SMG4",
+                "Langfuse has no key-rotation path for this value: rotating it would invalidate "
+                "sessions, API keys or encrypted credentials already stored.",
+            )
+
+    def _secret(self, id_: str, description: str, *, length: int) -> secretsmanager.Secret:
+        return secretsmanager.Secret(
+            self,
+            id_,
+            description=description,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=length, exclude_punctuation=True
+            ),
+        )

@@ -1,0 +1,158 @@
+"""CloudFront in front of the internal load balancer through a VPC origin."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from ..compliance import acknowledge
+from .load_balancer import HTTP_PORT, LoadBalancer
+
+AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+VPC_ORIGIN_SECURITY_GROUP_NAME = "CloudFront-VPCOrigins-Service-SG"
+PRICE_CLASSES = {
+    "100": cloudfront.PriceClass.PRICE_CLASS_100,
+    "200": cloudfront.PriceClass.PRICE_CLASS_200,
+    "All": cloudfront.PriceClass.PRICE_CLASS_ALL,
+}
+
+
+class CloudFrontEdge(Construct):
+    """HTTPS for Langfuse on ``https://<id>.cloudfront.net`` or a custom domain.
+
+    The load balancer stays internal; CloudFront reaches it through a VPC origin, and the
+    load balancer's security group admits only the security group AWS creates for VPC origins
+    in this VPC (found at deploy time, never at synth time). Caching is off and every method
+    and header passes through: Langfuse is an application, not static content.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        load_balancer: LoadBalancer,
+        vpc: ec2.IVpc,
+        domain_name: str | None,
+        certificate: acm.ICertificate | None,
+        price_class: str,
+        access_logs: s3.IBucket,
+        web_acl_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.vpc_origin = cloudfront.VpcOrigin(
+            self,
+            "VpcOrigin",
+            endpoint=cloudfront.VpcOriginEndpoint.application_load_balancer(load_balancer.alb),
+            http_port=HTTP_PORT,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+        )
+        origin = origins.VpcOrigin.with_vpc_origin(
+            self.vpc_origin,
+            domain_name=load_balancer.dns_name,
+            read_timeout=Duration.seconds(60),
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Langfuse",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER,
+                compress=True,
+            ),
+            domain_names=[domain_name] if domain_name else None,
+            certificate=certificate,
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
+            ),
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=PRICE_CLASSES[price_class],
+            enable_logging=True,
+            log_bucket=access_logs,
+            log_file_prefix="cloudfront/",
+            web_acl_id=web_acl_arn,
+        )
+        self._admit_vpc_origin(load_balancer, vpc)
+        if certificate is None:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                "Without a custom domain CloudFront serves its default *.cloudfront.net "
+                "certificate, whose minimum TLS version cannot be configured.",
+            )
+        if web_acl_arn is None:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR2",
+                "This environment has no WAF web ACL yet; Langfuse access is still limited by SSO "
+                "and the load balancer is reachable only through CloudFront.",
+            )
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR1",
+            "Langfuse users and SDKs may be anywhere, so no country is blocked; operators restrict "
+            "access with the IP allow-list and SSO instead.",
+        )
+
+    def _admit_vpc_origin(self, load_balancer: LoadBalancer, vpc: ec2.IVpc) -> None:
+        lookup = cr.AwsCustomResource(
+            self,
+            "VpcOriginSecurityGroup",
+            on_update=cr.AwsSdkCall(
+                service="EC2",
+                action="describeSecurityGroups",
+                parameters={
+                    "Filters": [
+                        {"Name": "group-name", "Values": [VPC_ORIGIN_SECURITY_GROUP_NAME]},
+                        {"Name": "vpc-id", "Values": [vpc.vpc_id]},
+                    ]
+                },
+                physical_resource_id=cr.PhysicalResourceId.of(f"vpc-origin-sg-{HTTP_PORT}"),
+                output_paths=["SecurityGroups.0.GroupId"],
+            ),
+            policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
+                resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE
+            ),
+            install_latest_aws_sdk=False,
+        )
+        lookup.node.add_dependency(self.vpc_origin)
+        ec2.CfnSecurityGroupIngress(
+            self,
+            "VpcOriginIngress",
+            group_id=load_balancer.security_group.security_group_id,
+            ip_protocol="tcp",
+            from_port=HTTP_PORT,
+            to_port=HTTP_PORT,
+            source_security_group_id=lookup.get_response_field("SecurityGroups.0.GroupId"),
+            description="CloudFront VPC origin",
+        )
+        provider = Stack.of(self).node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
+        if provider is not None:
+            acknowledge(
+                provider,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "The CDK-provided custom-resource function uses the AWS basic execution policy, "
+                "which only lets it write its own CloudWatch logs.",
+            )
+        acknowledge(
+            lookup,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ec2:DescribeSecurityGroups supports no resource-level permissions, so finding the "
+            "VPC origin's security group requires Resource *.",
+        )
+
+    @property
+    def domain_name(self) -> str:
+        """The distribution's own *.cloudfront.net name."""
+        return self.distribution.distribution_domain_name

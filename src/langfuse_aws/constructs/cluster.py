@@ -1,0 +1,30 @@
+"""The ECS cluster with its Service Connect namespace."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_servicediscovery as servicediscovery
+from constructs import Construct
+
+SERVICE_CONNECT_NAMESPACE = "langfuse.internal"
+
+
+class ServiceCluster(Construct):
+    """ECS cluster (Fargate and Fargate Spot, Container Insights) whose services find each
+    other through ECS Service Connect in a private namespace."""
+
+    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc) -> None:
+        super().__init__(scope, id_)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            enable_fargate_capacity_providers=True,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        self.namespace = self.cluster.add_default_cloud_map_namespace(
+            name=SERVICE_CONNECT_NAMESPACE,
+            type=servicediscovery.NamespaceType.DNS_PRIVATE,
+            use_for_service_connect=True,
+        )

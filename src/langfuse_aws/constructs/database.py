@@ -1,0 +1,108 @@
+"""Aurora PostgreSQL Serverless v2: Langfuse's transactional database."""
+
+from __future__ import annotations
+
+import string
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from ..compliance import acknowledge
+from ..config.models import DatabaseConfig
+from .removal import data_removal_policy, database_removal_policy
+
+DATABASE_NAME = "langfuse"
+DATABASE_USER = "langfuse"
+# The Langfuse entrypoint pastes the password into DATABASE_URL without URL-encoding it.
+URL_UNSAFE_CHARACTERS = string.punctuation + " "
+
+
+class Database(Construct):
+    """An encrypted Aurora PostgreSQL Serverless v2 cluster in the isolated subnets.
+
+    The generated password uses letters and digits only (URL-safe). In environments that keep
+    data the cluster has deletion protection and leaves a final snapshot when removed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        config: DatabaseConfig,
+        retain: bool,
+    ) -> None:
+        super().__init__(scope, id_)
+        major = config.engine_version.split(".")[0]
+        engine = rds.DatabaseClusterEngine.aurora_postgres(
+            version=rds.AuroraPostgresEngineVersion.of(config.engine_version, major)
+        )
+        self.secret = rds.DatabaseSecret(
+            self,
+            "Secret",
+            username=DATABASE_USER,
+            exclude_characters=URL_UNSAFE_CHARACTERS,
+        )
+        self.secret.apply_removal_policy(data_removal_policy(retain))
+        parameters = rds.ParameterGroup(
+            self,
+            "Parameters",
+            engine=engine,
+            description="Langfuse: TLS required, UTC",
+            parameters={"rds.force_ssl": "1", "timezone": "UTC"},
+        )
+        readers = (
+            [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True)]
+            if config.reader
+            else []
+        )
+        self.cluster = rds.DatabaseCluster(
+            self,
+            "Cluster",
+            engine=engine,
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            credentials=rds.Credentials.from_secret(self.secret),
+            default_database_name=DATABASE_NAME,
+            parameter_group=parameters,
+            writer=rds.ClusterInstance.serverless_v2("Writer"),
+            readers=readers,
+            serverless_v2_min_capacity=config.min_acu,
+            serverless_v2_max_capacity=config.max_acu,
+            serverless_v2_auto_pause_duration=(
+                Duration.minutes(config.auto_pause_minutes) if config.scale_to_zero else None
+            ),
+            storage_encrypted=True,
+            iam_authentication=True,
+            deletion_protection=retain,
+            removal_policy=database_removal_policy(retain),
+            backup=rds.BackupProps(retention=Duration.days(config.backup_retention_days)),
+            copy_tags_to_snapshot=True,
+        )
+        acknowledge(
+            self.cluster,
+            "AwsSolutions-RDS11",
+            "The default port 5432 is kept because only the Langfuse tasks' security group may "
+            "reach the isolated subnets, so a non-standard port adds no protection.",
+        )
+        acknowledge(
+            self.secret,
+            "AwsSolutions-SMG4",
+            "Langfuse reads the database password once at task start, so automatic rotation "
+            "would break running tasks; rotate by updating the secret and redeploying.",
+        )
+        if not retain:
+            acknowledge(
+                self.cluster,
+                "AwsSolutions-RDS10",
+                "This environment's YAML declares it disposable (data_protection: disposable), "
+                "so the database is meant to be deleted with the stack.",
+            )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """Network access to the cluster (allow from the Langfuse services only)."""
+        return self.cluster.connections

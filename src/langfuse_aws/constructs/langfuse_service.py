@@ -1,0 +1,128 @@
+"""A Langfuse container service (web or worker) on Fargate ARM64."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ..compliance import acknowledge
+from ..config.models import TaskSize
+from .cluster import ServiceCluster
+
+
+class LangfuseService(Construct):
+    """One Langfuse process type as an autoscaled Fargate service.
+
+    Deployment circuit breaker with rollback, CPU target tracking between the configured
+    bounds, a container health check with wget to 127.0.0.1 (the images have no curl and
+    busybox wget tries IPv6 first for localhost), JSON logs with retention, Spot only when the
+    config allows it, and ECS Exec only when the config turns it on.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster: ServiceCluster,
+        image: str,
+        size: TaskSize,
+        port: int,
+        health_path: str,
+        environment: dict[str, str],
+        secrets: dict[str, ecs.Secret],
+        enable_exec: bool,
+        log_retention: logs.RetentionDays,
+        health_check_grace: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.port = port
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            cpu=size.cpu,
+            memory_limit_mib=size.memory_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.ARM64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.container = self.task_definition.add_container(
+            "langfuse",
+            image=ecs.ContainerImage.from_registry(image),
+            environment=environment,
+            secrets=secrets,
+            port_mappings=[ecs.PortMapping(container_port=port, name="http")],
+            logging=ecs.LogDriver.aws_logs(stream_prefix=id_.lower(), log_group=self.log_group),
+            health_check=ecs.HealthCheck(
+                command=[
+                    "CMD-SHELL",
+                    f"wget -q --spider http://127.0.0.1:{port}{health_path} || exit 1",
+                ],
+                interval=Duration.seconds(30),
+                timeout=Duration.seconds(5),
+                retries=3,
+                start_period=Duration.seconds(120),
+            ),
+            stop_timeout=Duration.seconds(60),
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "These environment variables are Langfuse's non-secret settings (URLs, host names, "
+            "bucket, flags); every credential reaches the container as an ECS secret.",
+        )
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=cluster.cluster.vpc, description=f"Langfuse {id_.lower()}"
+        )
+        strategies = (
+            [
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=1),
+                ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
+            ]
+            if size.spot
+            else [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+        )
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=cluster.cluster,
+            task_definition=self.task_definition,
+            desired_count=size.min_tasks,
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            capacity_provider_strategies=strategies,
+            security_groups=[self.security_group],
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            enable_execute_command=enable_exec,
+            health_check_grace_period=health_check_grace,
+            service_connect_configuration=ecs.ServiceConnectProps(
+                namespace=cluster.namespace.namespace_arn
+            ),
+        )
+        if enable_exec:
+            acknowledge(
+                self.task_definition.task_role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "ECS Exec was turned on in this environment's YAML, and the ssmmessages channel "
+                "actions it needs support no resource-level permissions.",
+            )
+        scaling = self.service.auto_scale_task_count(
+            min_capacity=size.min_tasks, max_capacity=size.max_tasks
+        )
+        scaling.scale_on_cpu_utilization(
+            "Cpu",
+            target_utilization_percent=size.cpu_target_percent,
+            scale_in_cooldown=Duration.minutes(5),
+            scale_out_cooldown=Duration.minutes(1),
+        )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """Network identity of the service's tasks."""
+        return self.service.connections

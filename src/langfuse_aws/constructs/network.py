@@ -1,0 +1,111 @@
+"""The VPC: public, private and isolated subnets, NAT, S3 endpoint and flow logs."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ..compliance import acknowledge
+from ..config.models import NetworkConfig
+
+
+class Network(Construct):
+    """A new VPC for one environment.
+
+    Public subnets hold the NAT and an internet-facing load balancer (alb mode); private
+    subnets with egress hold the containers; isolated subnets hold Aurora and Valkey, which
+    never need the internet. S3 traffic stays on the gateway endpoint.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: NetworkConfig,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        nat_provider: ec2.NatProvider | None = None
+        if config.nat == "instance":
+            nat_provider = ec2.NatProvider.instance_v2(
+                instance_type=ec2.InstanceType("t4g.nano"),
+                machine_image=ec2.MachineImage.latest_amazon_linux2023(
+                    cpu_type=ec2.AmazonLinuxCpuType.ARM_64
+                ),
+                default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
+                associate_public_ip_address=True,
+            )
+        zone_settings: dict[str, object] = (
+            {"availability_zones": list(config.availability_zones)}
+            if config.availability_zones
+            else {"max_azs": config.max_azs}
+        )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(config.cidr),
+            nat_gateway_provider=nat_provider,
+            nat_gateways=1 if config.nat == "instance" else config.nat_gateways,
+            restrict_default_security_group=False,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
+                ),
+                ec2.SubnetConfiguration(
+                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
+                ),
+                ec2.SubnetConfiguration(
+                    name="Data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+                ),
+            ],
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
+            },
+            **zone_settings,  # type: ignore[arg-type]
+        )
+        if config.flow_logs:
+            flow_log_group = logs.LogGroup(
+                self,
+                "FlowLogs",
+                retention=log_retention,
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            self.vpc.add_flow_log(
+                "FlowLog",
+                destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                traffic_type=ec2.FlowLogTrafficType.REJECT,
+            )
+        else:
+            acknowledge(
+                self.vpc,
+                "AwsSolutions-VPC7",
+                "Flow logs were switched off in this environment's YAML (network.flow_logs: false) "
+                "to save CloudWatch cost; every other environment keeps them.",
+            )
+        if nat_provider is not None:
+            self._acknowledge_nat_instance()
+
+    def _acknowledge_nat_instance(self) -> None:
+        for child in self.vpc.node.find_all():
+            if isinstance(child, ec2.Instance):
+                acknowledge(
+                    child,
+                    "AwsSolutions-EC28",
+                    "The NAT instance is a stateless, replaceable router for a cost-saving dev "
+                    "environment, so detailed monitoring adds cost without value.",
+                )
+                acknowledge(
+                    child,
+                    "AwsSolutions-EC26",
+                    "The NAT instance's root volume holds only the stock operating system and "
+                    "routes traffic; no application data is ever written to it.",
+                )
+                acknowledge(
+                    child,
+                    "AwsSolutions-EC29",
+                    "The NAT instance holds no data and CloudFormation replaces it on demand, so "
+                    "termination protection and an auto-scaling group add nothing.",
+                )

@@ -1,0 +1,116 @@
+"""S3: the Langfuse bucket (events/, media/, exports/) and the access-log bucket."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from ..compliance import acknowledge
+from ..config.models import StorageConfig
+from .removal import data_removal_policy
+
+EVENTS_PREFIX = "events/"
+MEDIA_PREFIX = "media/"
+EXPORTS_PREFIX = "exports/"
+LANGFUSE_PREFIXES = (EVENTS_PREFIX, MEDIA_PREFIX, EXPORTS_PREFIX)
+OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+
+
+class LogBucket(Construct):
+    """Bucket that receives S3, load balancer and CloudFront access logs (kept 90 days)."""
+
+    def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
+        super().__init__(scope, id_)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            # CloudFront standard logging writes with ACLs, so the bucket owner must own them.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(id="ExpireLogs", expiration=Duration.days(90))],
+            removal_policy=data_removal_policy(retain),
+            auto_delete_objects=not retain,
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "This is the access-log bucket itself; logging it into itself would loop and "
+            "another bucket would only move the same finding.",
+        )
+
+
+class Storage(Construct):
+    """One encrypted, versioned, TLS-only bucket for Langfuse's blobs.
+
+    Events may expire after N days (config); media never expires because traces link to it.
+    Task roles get object access limited to the three prefixes via ``grant_langfuse_access``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: StorageConfig,
+        retain: bool,
+        access_logs: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, id_)
+        rules = [
+            s3.LifecycleRule(
+                id="ExpireOldVersions",
+                noncurrent_version_expiration=Duration.days(config.noncurrent_version_expiry_days),
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ]
+        if config.events_expiry_days is not None:
+            rules.append(
+                s3.LifecycleRule(
+                    id="ExpireEvents",
+                    prefix=EVENTS_PREFIX,
+                    expiration=Duration.days(config.events_expiry_days),
+                )
+            )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=rules,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="s3/langfuse/",
+            removal_policy=data_removal_policy(retain),
+            auto_delete_objects=not retain,
+        )
+
+    def grant_langfuse_access(self, role: iam.IRole) -> None:
+        """Allow ``role`` to read, write and delete objects under the Langfuse prefixes only."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(OBJECT_ACTIONS),
+                resources=[
+                    self.bucket.arn_for_objects(f"{prefix}*") for prefix in LANGFUSE_PREFIXES
+                ],
+            )
+        )
+        bucket_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        for prefix in LANGFUSE_PREFIXES:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{prefix}*]",
+                f"Langfuse names each object under {prefix} itself at run time, so access is "
+                "limited to that prefix rather than to named objects.",
+            )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in LANGFUSE_PREFIXES]}},
+            )
+        )

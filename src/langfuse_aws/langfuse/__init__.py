@@ -1,0 +1,1 @@
+"""What the Langfuse containers need: images, ports and the environment contract."""

@@ -1,0 +1,162 @@
+"""The Langfuse container contract: every environment variable and secret web and worker get.
+
+Wrong or missing variables are the most common way a Langfuse deployment fails at runtime,
+so they are derived here, in one place, from the typed config and the deployed endpoints,
+and the tests assert the exact sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as secretsmanager
+
+from ..config.models import EnvironmentConfig, TaskSize
+from ..constructs.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
+
+WEB_IMAGE = "langfuse/langfuse"
+WORKER_IMAGE = "langfuse/langfuse-worker"
+WEB_PORT = 3000
+WORKER_PORT = 3030
+WEB_HEALTH_PATH = "/api/public/health"
+WORKER_HEALTH_PATH = "/api/health"
+KEEP_ALIVE_MARGIN_SECONDS = 5
+NODE_HEAP_SHARE = 0.75
+
+MIGRATION_VARIABLES: dict[str, dict[str, str]] = {
+    "none": {},
+    "legacy": {
+        "LANGFUSE_MIGRATION_V4_WRITE_MODE": "legacy",
+        "LANGFUSE_MIGRATION_V4_NATIVE_OTEL_BEHAVIOUR": "dual_write",
+        "LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN": "false",
+        "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL": "false",
+    },
+    "dual": {
+        "LANGFUSE_MIGRATION_V4_WRITE_MODE": "dual",
+        "LANGFUSE_MIGRATION_V4_NATIVE_OTEL_BEHAVIOUR": "dual_write",
+        "LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN": "true",
+        "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL": "true",
+    },
+}
+
+
+@dataclass(frozen=True)
+class LangfuseRuntime:
+    """Deployed endpoints and secrets the containers are wired to (values may be tokens)."""
+
+    public_url: str
+    region: str
+    bucket_name: str
+    database_secret: secretsmanager.ISecret
+    database_name: str
+    redis_host: str
+    redis_port: int
+    redis_auth: secretsmanager.ISecret
+    clickhouse_url: str
+    clickhouse_migration_url: str
+    clickhouse_user: str
+    clickhouse_password: secretsmanager.ISecret
+    clickhouse_cluster_enabled: bool
+    clickhouse_migration_ssl: bool
+    nextauth_secret: secretsmanager.ISecret
+    salt: secretsmanager.ISecret
+    encryption_key: secretsmanager.ISecret
+    auth_environment: dict[str, str] = field(default_factory=dict)
+    auth_secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
+
+
+def image(name: str, cfg: EnvironmentConfig) -> str:
+    """Pinned image reference; web and worker always share one tag."""
+    return f"{name}:{cfg.langfuse.version}"
+
+
+def node_options(size: TaskSize) -> str:
+    """Node heap limit at ~75 % of task memory, leaving room for the rest of the process."""
+    return f"--max-old-space-size={int(size.memory_mib * NODE_HEAP_SHARE)}"
+
+
+def keep_alive_timeout_ms(cfg: EnvironmentConfig) -> str:
+    """Node's keep-alive must outlast the load balancer's idle timeout, or it returns 502s."""
+    return str((cfg.edge.idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS) * 1000)
+
+
+def _shared_environment(
+    cfg: EnvironmentConfig, rt: LangfuseRuntime, size: TaskSize
+) -> dict[str, str]:
+    env = {
+        "NODE_ENV": "production",
+        "HOSTNAME": "0.0.0.0",
+        "TZ": "UTC",
+        "NEXTAUTH_URL": rt.public_url,
+        "NODE_OPTIONS": node_options(size),
+        "TELEMETRY_ENABLED": str(cfg.langfuse.telemetry_enabled).lower(),
+        "LANGFUSE_LOG_FORMAT": "json",
+        "LANGFUSE_LOG_LEVEL": cfg.langfuse.log_level,
+        "DATABASE_NAME": rt.database_name,
+        "CLICKHOUSE_URL": rt.clickhouse_url,
+        "CLICKHOUSE_MIGRATION_URL": rt.clickhouse_migration_url,
+        "CLICKHOUSE_USER": rt.clickhouse_user,
+        "CLICKHOUSE_CLUSTER_ENABLED": str(rt.clickhouse_cluster_enabled).lower(),
+        "REDIS_HOST": rt.redis_host,
+        "REDIS_PORT": str(rt.redis_port),
+        "REDIS_TLS_ENABLED": "true",
+    }
+    if rt.clickhouse_migration_ssl:
+        env["CLICKHOUSE_MIGRATION_SSL"] = "true"
+    for kind, prefix in (
+        ("EVENT_UPLOAD", EVENTS_PREFIX),
+        ("MEDIA_UPLOAD", MEDIA_PREFIX),
+        ("BATCH_EXPORT", EXPORTS_PREFIX),
+    ):
+        env[f"LANGFUSE_S3_{kind}_BUCKET"] = rt.bucket_name
+        env[f"LANGFUSE_S3_{kind}_REGION"] = rt.region
+        env[f"LANGFUSE_S3_{kind}_PREFIX"] = prefix
+    env["LANGFUSE_S3_BATCH_EXPORT_ENABLED"] = "true"
+    env.update(MIGRATION_VARIABLES[cfg.langfuse.migration_mode])
+    return env
+
+
+def web_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, str]:
+    """Plain (non-secret) variables of the web container."""
+    env = _shared_environment(cfg, rt, cfg.langfuse.web)
+    env["PORT"] = str(WEB_PORT)
+    env["KEEP_ALIVE_TIMEOUT"] = keep_alive_timeout_ms(cfg)
+    if rt.public_url.startswith("https://"):
+        env["LANGFUSE_CSP_ENFORCE_HTTPS"] = "true"
+    env.update(rt.auth_environment)
+    return env
+
+
+def worker_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, str]:
+    """Plain (non-secret) variables of the worker container."""
+    env = _shared_environment(cfg, rt, cfg.langfuse.worker)
+    env["PORT"] = str(WORKER_PORT)
+    return env
+
+
+def _shared_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
+    return {
+        "DATABASE_HOST": ecs.Secret.from_secrets_manager(rt.database_secret, "host"),
+        "DATABASE_USERNAME": ecs.Secret.from_secrets_manager(rt.database_secret, "username"),
+        "DATABASE_PASSWORD": ecs.Secret.from_secrets_manager(rt.database_secret, "password"),
+        "NEXTAUTH_SECRET": ecs.Secret.from_secrets_manager(rt.nextauth_secret),
+        "SALT": ecs.Secret.from_secrets_manager(rt.salt),
+        "ENCRYPTION_KEY": ecs.Secret.from_secrets_manager(rt.encryption_key),
+        "CLICKHOUSE_PASSWORD": ecs.Secret.from_secrets_manager(rt.clickhouse_password),
+        "REDIS_AUTH": ecs.Secret.from_secrets_manager(rt.redis_auth),
+    }
+
+
+def web_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
+    """Variables of the web container that ECS reads from Secrets Manager at start."""
+    secrets = _shared_secrets(rt)
+    secrets.update(
+        {name: ecs.Secret.from_secrets_manager(s) for name, s in rt.auth_secrets.items()}
+    )
+    return secrets
+
+
+def worker_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
+    """Variables of the worker container that ECS reads from Secrets Manager at start."""
+    return _shared_secrets(rt)

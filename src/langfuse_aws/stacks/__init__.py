@@ -1,0 +1,1 @@
+"""Deployment units: they compose constructs and hold no resource logic."""

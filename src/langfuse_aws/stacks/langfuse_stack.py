@@ -1,0 +1,218 @@
+"""The main stack of one environment, in its target region."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, Environment, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_route53_targets as targets
+from constructs import Construct
+
+from ..config.models import EnvironmentConfig
+from ..constructs.app_secrets import AppSecrets
+from ..constructs.cache import Cache
+from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
+from ..constructs.cloudfront_edge import CloudFrontEdge
+from ..constructs.cluster import ServiceCluster
+from ..constructs.database import DATABASE_NAME, Database
+from ..constructs.dns import AliasRecords, hosted_zone
+from ..constructs.langfuse_service import LangfuseService
+from ..constructs.load_balancer import LoadBalancer
+from ..constructs.log_retention import retention_days
+from ..constructs.network import Network
+from ..constructs.storage import LogBucket, Storage
+from ..langfuse import contract
+
+
+class LangfuseStack(Stack):
+    """Network, data stores, ClickHouse, Langfuse web and worker, and the edge."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        cloudfront_certificate: acm.ICertificate | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id_,
+            env=Environment(account=config.account, region=config.region),
+            cross_region_references=cloudfront_certificate is not None,
+            description=f"Langfuse {config.name}: self-hosted Langfuse {config.langfuse.version}",
+            termination_protection=config.retains_data,
+        )
+        self.config = config
+        retain = config.retains_data
+        retention = retention_days(config.logs.retention_days)
+
+        network = Network(self, "Network", config=config.network, log_retention=retention)
+        vpc = network.vpc
+        access_logs = LogBucket(self, "AccessLogs", retain=retain)
+        storage = Storage(
+            self, "Storage", config=config.storage, retain=retain, access_logs=access_logs.bucket
+        )
+        secrets = AppSecrets(self, "Secrets", retain=retain)
+        database = Database(self, "Database", vpc=vpc, config=config.database, retain=retain)
+        cache = Cache(self, "Cache", vpc=vpc, config=config.cache)
+        cluster = ServiceCluster(self, "Compute", vpc=vpc)
+
+        clickhouse_server: ClickHouseServer | None = None
+        if config.clickhouse.mode == "fargate":
+            clickhouse_server = ClickHouseServer(
+                self,
+                "ClickHouse",
+                cluster=cluster,
+                config=config.clickhouse.fargate,
+                retain=retain,
+                log_retention=retention,
+            )
+            clickhouse: ClickHouseEndpoint = clickhouse_server.endpoint
+        else:
+            assert config.clickhouse.external is not None  # guaranteed by config rules
+            clickhouse = external_clickhouse(self, config.clickhouse.external)
+
+        edge = config.edge
+        domain = edge.domain
+        zone = hosted_zone(self, "Zone", domain) if domain else None
+        alb_certificate = None
+        if edge.mode == "alb" and domain and zone:
+            alb_certificate = acm.Certificate(
+                self,
+                "AlbCertificate",
+                domain_name=domain.name,
+                validation=acm.CertificateValidation.from_dns(zone),
+            )
+        load_balancer = LoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            internet_facing=edge.mode == "alb",
+            certificate=alb_certificate,
+            allowed_cidrs=list(edge.allowed_cidrs),
+            idle_timeout_seconds=edge.idle_timeout_seconds,
+            target_port=contract.WEB_PORT,
+            health_path=contract.WEB_HEALTH_PATH,
+            access_logs=access_logs.bucket,
+        )
+        self.alias_records: AliasRecords | None = None
+        if edge.mode == "cloudfront":
+            cdn = CloudFrontEdge(
+                self,
+                "Edge",
+                load_balancer=load_balancer,
+                vpc=vpc,
+                domain_name=domain.name if domain else None,
+                certificate=cloudfront_certificate,
+                price_class=edge.price_class,
+                access_logs=access_logs.bucket,
+            )
+            host = domain.name if domain else cdn.domain_name
+            if domain and zone:
+                self.alias_records = AliasRecords(
+                    self,
+                    "Dns",
+                    zone=zone,
+                    record_name=domain.name,
+                    target=targets.CloudFrontTarget(cdn.distribution),
+                    ipv6=True,
+                )
+        else:
+            host = domain.name if domain else load_balancer.dns_name
+            if domain and zone:
+                self.alias_records = AliasRecords(
+                    self,
+                    "Dns",
+                    zone=zone,
+                    record_name=domain.name,
+                    target=targets.LoadBalancerTarget(load_balancer.alb),
+                    ipv6=False,
+                )
+        scheme = "http" if edge.allow_insecure_http else "https"
+        self.public_url = f"{scheme}://{host}"
+
+        runtime = contract.LangfuseRuntime(
+            public_url=self.public_url,
+            region=self.region,
+            bucket_name=storage.bucket.bucket_name,
+            database_secret=database.secret,
+            database_name=DATABASE_NAME,
+            redis_host=cache.host,
+            redis_port=cache.port,
+            redis_auth=cache.auth_token,
+            clickhouse_url=clickhouse.url,
+            clickhouse_migration_url=clickhouse.migration_url,
+            clickhouse_user=clickhouse.user,
+            clickhouse_password=clickhouse.password,
+            clickhouse_cluster_enabled=clickhouse.cluster_enabled,
+            clickhouse_migration_ssl=clickhouse.migration_ssl,
+            nextauth_secret=secrets.nextauth_secret,
+            salt=secrets.salt,
+            encryption_key=secrets.encryption_key,
+        )
+        lf = config.langfuse
+        self.web = LangfuseService(
+            self,
+            "Web",
+            cluster=cluster,
+            image=contract.image(contract.WEB_IMAGE, config),
+            size=lf.web,
+            port=contract.WEB_PORT,
+            health_path=contract.WEB_HEALTH_PATH,
+            environment=contract.web_environment(config, runtime),
+            secrets=contract.web_secrets(runtime),
+            enable_exec=lf.enable_exec,
+            log_retention=retention,
+            health_check_grace=Duration.seconds(lf.health_check_grace_seconds),
+        )
+        self.worker = LangfuseService(
+            self,
+            "Worker",
+            cluster=cluster,
+            image=contract.image(contract.WORKER_IMAGE, config),
+            size=lf.worker,
+            port=contract.WORKER_PORT,
+            health_path=contract.WORKER_HEALTH_PATH,
+            environment=contract.worker_environment(config, runtime),
+            secrets=contract.worker_secrets(runtime),
+            enable_exec=lf.enable_exec,
+            log_retention=retention,
+        )
+        # Roll web (which runs the migrations) out before the worker.
+        self.worker.service.node.add_dependency(self.web.service)
+        self.web.service.attach_to_application_target_group(load_balancer.target_group)
+        load_balancer.security_group.connections.allow_to(
+            self.web.connections, ec2.Port.tcp(contract.WEB_PORT), "Load balancer to Langfuse web"
+        )
+        for service in (self.web, self.worker):
+            storage.grant_langfuse_access(service.task_definition.task_role)
+            database.connections.allow_default_port_from(service.connections, "Langfuse to Aurora")
+            cache.connections.allow_default_port_from(service.connections, "Langfuse to Valkey")
+        if clickhouse_server is not None:
+            clickhouse_server.allow_clients(self.web.connections, self.worker.connections)
+
+        self._outputs(cluster)
+
+    def _outputs(self, cluster: ServiceCluster) -> None:
+        CfnOutput(self, "LangfuseUrl", value=self.public_url, description="Open Langfuse here")
+        CfnOutput(
+            self,
+            "HealthCheckCommand",
+            value=f"curl -fsS {self.public_url}{contract.WEB_HEALTH_PATH}",
+            description="Checks that Langfuse web answers",
+        )
+        CfnOutput(
+            self,
+            "WebLogsCommand",
+            value=(
+                f"aws logs tail {self.web.log_group.log_group_name} --follow --region {self.region}"
+            ),
+            description="Follows the web container logs",
+        )
+        CfnOutput(
+            self,
+            "ClusterName",
+            value=cluster.cluster.cluster_name,
+            description="ECS cluster (aws ecs list-services --cluster <name>)",
+        )

@@ -1,0 +1,50 @@
+"""Builds every stack of one environment from its validated config."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack, Tags
+from constructs import Construct
+
+from .config.models import EnvironmentConfig
+from .stacks.global_stack import GlobalStack, needs_global_stack
+from .stacks.langfuse_stack import LangfuseStack
+
+PROJECT_TAG = "langfuse-aws"
+
+
+def stack_name(cfg: EnvironmentConfig, suffix: str = "") -> str:
+    """Stable stack names: ``Langfuse-<env>`` and ``Langfuse-<env>-Global``."""
+    return f"Langfuse-{cfg.name}{suffix}"
+
+
+class LangfuseEnvironment:
+    """The stacks of one environment: the main stack and, only when needed, a us-east-1 stack.
+
+    Usable as a library: ``LangfuseEnvironment(app, build_config({...}))`` inside any CDK app.
+    """
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        self.config = config
+        self.global_stack: GlobalStack | None = None
+        if needs_global_stack(config):
+            self.global_stack = GlobalStack(scope, stack_name(config, "-Global"), config=config)
+        self.main_stack = LangfuseStack(
+            scope,
+            stack_name(config),
+            config=config,
+            cloudfront_certificate=(
+                self.global_stack.cloudfront_certificate if self.global_stack else None
+            ),
+        )
+        if self.global_stack is not None:
+            self.main_stack.add_stack_dependency(self.global_stack)
+        for stack in self.stacks:
+            Tags.of(stack).add("project", PROJECT_TAG)
+            Tags.of(stack).add("environment", config.name)
+            for key, value in config.tags.items():
+                Tags.of(stack).add(key, value)
+
+    @property
+    def stacks(self) -> list[Stack]:
+        """Every stack of the environment, us-east-1 first."""
+        return [s for s in (self.global_stack, self.main_stack) if s is not None]

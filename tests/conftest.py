@@ -1,0 +1,76 @@
+"""Each example and fixture environment is synthesized once per test session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import EXAMPLE_CONFIGS, FIXTURE_CONFIGS, SynthesizedEnvironment, synthesize
+
+_CACHE: dict[str, SynthesizedEnvironment] = {}
+
+
+def synthesized(name: str) -> SynthesizedEnvironment:
+    """The environment ``name`` (a config/ or tests/fixtures/ file stem), synthesized once."""
+    if name not in _CACHE:
+        path = next(p for p in (*EXAMPLE_CONFIGS, *FIXTURE_CONFIGS) if p.stem == name)
+        _CACHE[name] = synthesize(path)
+    return _CACHE[name]
+
+
+EXAMPLE_NAMES = [p.stem for p in EXAMPLE_CONFIGS]
+ALL_NAMES = EXAMPLE_NAMES + [p.stem for p in FIXTURE_CONFIGS]
+
+
+@pytest.fixture(scope="session", params=EXAMPLE_NAMES)
+def example_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
+    """Each shipped example environment (config/*.yaml)."""
+    return synthesized(request.param)
+
+
+@pytest.fixture(scope="session", params=ALL_NAMES)
+def any_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
+    """Each example and each test fixture environment."""
+    return synthesized(request.param)
+
+
+@pytest.fixture(scope="session")
+def example() -> SynthesizedEnvironment:
+    """config/example.yaml."""
+    return synthesized("example")
+
+
+@pytest.fixture(scope="session")
+def dev() -> SynthesizedEnvironment:
+    """config/dev.yaml."""
+    return synthesized("dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> SynthesizedEnvironment:
+    """config/prod.yaml."""
+    return synthesized("prod")
+
+
+@pytest.fixture(scope="session")
+def alb_domain() -> SynthesizedEnvironment:
+    """tests/fixtures/alb-domain.yaml: alb mode, custom domain, external ClickHouse."""
+    return synthesized("alb-domain")
+
+
+@pytest.fixture(scope="session")
+def v3() -> SynthesizedEnvironment:
+    """tests/fixtures/v3.yaml: a Langfuse v3 release."""
+    return synthesized("v3")
+
+
+@pytest.fixture(scope="session")
+def upgrade() -> SynthesizedEnvironment:
+    """tests/fixtures/v3-upgrade.yaml: v4 in legacy migration mode."""
+    return synthesized("v3-upgrade")

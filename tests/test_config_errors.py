@@ -1,0 +1,155 @@
+"""Bad configs: each one produces the project's ConfigError with an exact, helpful message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from langfuse_aws.config import ConfigError, load_config, parse_config
+
+BASE = "name: tt\nregion: eu-west-1\n"
+
+BAD_CONFIGS = [
+    (
+        BASE + "edge:\n  mode: alb\n",
+        "cfg.yaml: edge.domain is required when edge.mode is alb (HTTPS needs a certificate for "
+        "your own domain): add edge.domain, use edge.mode: cloudfront for HTTPS without a domain, "
+        "or set edge.allow_insecure_http: true to accept plain HTTP",
+    ),
+    (
+        BASE + "edge:\n  domain: {name: langfuse.example.com, zone_name: example.com}\n",
+        "cfg.yaml: edge.domain.zone_id is required: add it (see config/example.yaml)",
+    ),
+    (
+        BASE
+        + "edge:\n  domain: {name: lf.other.org, zone_id: Z0123456789ABCDEFGHIJ, zone_name: example.com}\n",
+        "cfg.yaml: edge.domain.name 'lf.other.org' is not inside the hosted zone 'example.com': use "
+        "a name ending in .example.com",
+    ),
+    (
+        BASE + "langfuse:\n  version: latest\n",
+        "cfg.yaml: langfuse.version is 'latest', which is not in the expected form: an exact "
+        "release such as 4.39.0 (never latest or a major only)",
+    ),
+    (
+        BASE + "langfuse:\n  version: 3.150.0\n  migration_mode: dual\n",
+        "cfg.yaml: langfuse.migration_mode is dual but langfuse.version 3.150.0 is a v3 release: "
+        "migration modes apply to v4 only; set it to none or upgrade langfuse.version",
+    ),
+    (
+        BASE + "langfuse:\n  migration_mode: events_only\n",
+        "cfg.yaml: langfuse.migration_mode is 'events_only': use one of 'none', 'legacy' or 'dual'",
+    ),
+    (
+        BASE + "langfuse:\n  web: {min_tasks: 3, max_tasks: 2}\n",
+        "cfg.yaml: langfuse.web.min_tasks (3) is above langfuse.web.max_tasks (2): raise max_tasks "
+        "or lower min_tasks",
+    ),
+    (
+        BASE + "langfuse:\n  worker: {cpu: 1024, memory_mib: 1024}\n",
+        "cfg.yaml: langfuse.worker.memory_mib 1024 is not a Fargate size for cpu 1024: use 2048 to "
+        "8192 MiB in steps of 1024",
+    ),
+    (
+        BASE + "database:\n  engine_version: '15.8'\n",
+        "cfg.yaml: database.engine_version is 15.8: Langfuse needs PostgreSQL 16 or newer (use e.g. 17.9)",
+    ),
+    (
+        BASE + "database:\n  min_acu: 0\n",
+        "cfg.yaml: database.min_acu is 0, which pauses the database: set database.scale_to_zero: "
+        "true to confirm, or use 0.5",
+    ),
+    (
+        BASE + "cache:\n  engine_version: '7.0'\n",
+        "cfg.yaml: cache.engine_version is 7.0: Langfuse needs Valkey 7.2 or newer (use e.g. 8.1)",
+    ),
+    (
+        BASE + "cache:\n  multi_az: true\n",
+        "cfg.yaml: cache.multi_az needs cache.replicas of at least 1 (a standby to fail over to)",
+    ),
+    (
+        BASE + "clickhouse:\n  fargate: {image_tag: '24.8'}\n",
+        "cfg.yaml: clickhouse.fargate.image_tag is 24.8: Langfuse 4.39.0 needs ClickHouse 25.12 or "
+        "newer (use 26.4)",
+    ),
+    (
+        BASE + "clickhouse:\n  mode: external\n",
+        "cfg.yaml: clickhouse.external is required when clickhouse.mode is external: give url, "
+        "migration_url, user and password_secret",
+    ),
+    (
+        BASE + "clickhouse:\n  mode: external\n  external:\n    url: https://ch:8443\n"
+        "    migration_url: clickhouse://ch:9440\n    password_secret: 'p@ss word!'\n",
+        "cfg.yaml: clickhouse.external.password_secret is 'p@ss word!', which is not in the expected "
+        "form: the name or ARN of an existing Secrets Manager secret",
+    ),
+    (
+        BASE + "account: '123456789012'\n",
+        "cfg.yaml: network.availability_zones is required when account is set (synth never looks "
+        "zones up in AWS): list 2 zone names, e.g. [eu-west-1a, eu-west-1b]",
+    ),
+    (
+        BASE + "network:\n  max_azs: 2\n  availability_zones: [us-east-1a, eu-west-1b]\n",
+        "cfg.yaml: network.availability_zones 'us-east-1a' is not a zone of region eu-west-1 "
+        "(expected e.g. eu-west-1a)",
+    ),
+    (
+        BASE + "netwrok:\n  nat: instance\n",
+        "cfg.yaml: netwrok is not a known setting: check its spelling and indentation (schema: make schema)",
+    ),
+    (
+        BASE + "data_protection: keep\n",
+        "cfg.yaml: data_protection is 'keep': use one of 'retain' or 'disposable'",
+    ),
+    (
+        "region: eu-west-1\n",
+        "cfg.yaml: name is required: add it (see config/example.yaml)",
+    ),
+    (
+        BASE + "edge:\n  allowed_cidrs: [10.0.0.0]\n  mode: alb\n  allow_insecure_http: true\n",
+        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.0']: '10.0.0.0' is not an IPv4 CIDR like 203.0.113.0/24",
+    ),
+    (
+        BASE + "edge:\n  allow_insecure_http: true\n",
+        "cfg.yaml: edge.allow_insecure_http only applies to edge.mode alb without a domain (every "
+        "other set-up is HTTPS): remove it",
+    ),
+    (
+        "- just\n- a list\n",
+        "cfg.yaml: must be a mapping of settings, not a list",
+    ),
+    (
+        "name: [unclosed\n",
+        "cfg.yaml: is not valid YAML: line 2, column 1: expected ',' or ']', but got '<stream end>'",
+    ),
+    ("", "cfg.yaml: is empty: it needs at least `name:` and `region:`"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_CONFIGS)
+def test_bad_config_message(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "cfg.yaml")
+    assert str(caught.value) == message
+
+
+def test_all_issues_are_reported_together() -> None:
+    text = BASE + "cache:\n  multi_az: true\ndatabase:\n  engine_version: '15.8'\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "cfg.yaml")
+    assert len(caught.value.issues) == 2
+
+
+def test_missing_file_names_the_known_environments(tmp_path: Path) -> None:
+    (tmp_path / "dev.yaml").write_text(BASE)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "prdo.yaml")
+    assert "file not found" in str(caught.value)
+    assert "environments here: dev" in str(caught.value)
+
+
+def test_example_configs_are_valid() -> None:
+    root = Path(__file__).resolve().parents[1] / "config"
+    names = {load_config(p).name for p in root.glob("*.yaml")}
+    assert names == {"example", "dev", "prod"}

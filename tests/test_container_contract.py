@@ -1,0 +1,188 @@
+"""The Langfuse container contract: exact variable and secret names, and their values."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from synth import SynthesizedEnvironment, task_container
+
+SHARED_ENV = {
+    "NODE_ENV", "HOSTNAME", "TZ", "NEXTAUTH_URL", "NODE_OPTIONS", "PORT", "TELEMETRY_ENABLED",
+    "LANGFUSE_LOG_FORMAT", "LANGFUSE_LOG_LEVEL", "DATABASE_NAME",
+    "CLICKHOUSE_URL", "CLICKHOUSE_MIGRATION_URL", "CLICKHOUSE_USER", "CLICKHOUSE_CLUSTER_ENABLED",
+    "REDIS_HOST", "REDIS_PORT", "REDIS_TLS_ENABLED",
+    "LANGFUSE_S3_EVENT_UPLOAD_BUCKET", "LANGFUSE_S3_EVENT_UPLOAD_REGION", "LANGFUSE_S3_EVENT_UPLOAD_PREFIX",
+    "LANGFUSE_S3_MEDIA_UPLOAD_BUCKET", "LANGFUSE_S3_MEDIA_UPLOAD_REGION", "LANGFUSE_S3_MEDIA_UPLOAD_PREFIX",
+    "LANGFUSE_S3_BATCH_EXPORT_BUCKET", "LANGFUSE_S3_BATCH_EXPORT_REGION", "LANGFUSE_S3_BATCH_EXPORT_PREFIX",
+    "LANGFUSE_S3_BATCH_EXPORT_ENABLED",
+}  # fmt: skip
+WEB_ONLY_ENV = {"KEEP_ALIVE_TIMEOUT", "LANGFUSE_CSP_ENFORCE_HTTPS"}
+SHARED_SECRETS = {
+    "DATABASE_HOST", "DATABASE_USERNAME", "DATABASE_PASSWORD", "NEXTAUTH_SECRET", "SALT",
+    "ENCRYPTION_KEY", "CLICKHOUSE_PASSWORD", "REDIS_AUTH",
+}  # fmt: skip
+MIGRATION_ENV = {
+    "LANGFUSE_MIGRATION_V4_WRITE_MODE", "LANGFUSE_MIGRATION_V4_NATIVE_OTEL_BEHAVIOUR",
+    "LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN",
+    "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL",
+}  # fmt: skip
+SECRET_LOOKING = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY$|^SALT$|AUTH$|PRIVATE)")
+ALLOWED_SECRET_LOOKING_NAMES = {"LANGFUSE_S3_BATCH_EXPORT_ENABLED"}
+
+
+def environment(container: dict) -> dict:
+    return {item["Name"]: item["Value"] for item in container.get("Environment", [])}
+
+
+def secret_names(container: dict) -> set[str]:
+    return {item["Name"] for item in container.get("Secrets", [])}
+
+
+def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
+    extra = set()
+    if env.config.clickhouse.mode == "external" and env.config.clickhouse.external.migration_ssl:
+        extra.add("CLICKHOUSE_MIGRATION_SSL")
+    if env.config.langfuse.migration_mode != "none":
+        extra |= MIGRATION_ENV
+    return extra
+
+
+def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment) -> None:
+    web = task_container(any_env, "Web")
+    expected = SHARED_ENV | WEB_ONLY_ENV | expected_extra_env(any_env)
+    assert set(environment(web)) == expected
+
+
+def test_worker_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment) -> None:
+    worker = task_container(any_env, "Worker")
+    assert set(environment(worker)) == SHARED_ENV | expected_extra_env(any_env)
+
+
+def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> None:
+    assert secret_names(task_container(any_env, "Worker")) == SHARED_SECRETS
+    assert secret_names(task_container(any_env, "Web")) == SHARED_SECRETS
+
+
+def test_no_secret_looking_name_in_any_environment(any_env: SynthesizedEnvironment) -> None:
+    for resource in any_env.resources("AWS::ECS::TaskDefinition").values():
+        for container in resource["Properties"]["ContainerDefinitions"]:
+            for name in environment(container):
+                if name in ALLOWED_SECRET_LOOKING_NAMES:
+                    continue
+                assert not SECRET_LOOKING.search(name), f"{name} looks secret but is plain"
+
+
+def test_secrets_are_generated_never_written_in_a_template(any_env: SynthesizedEnvironment) -> None:
+    for template_name in any_env.templates:
+        secrets = any_env.resources("AWS::SecretsManager::Secret", template_name)
+        for logical_id, secret in secrets.items():
+            assert "SecretString" not in secret["Properties"], logical_id
+            assert "GenerateSecretString" in secret["Properties"], logical_id
+
+
+def test_valkey_auth_token_is_a_dynamic_reference(any_env: SynthesizedEnvironment) -> None:
+    (group,) = any_env.resources("AWS::ElastiCache::ReplicationGroup").values()
+    token = group["Properties"]["AuthToken"]
+    assert token["Fn::Join"][1][0] == "{{resolve:secretsmanager:"
+
+
+@pytest.mark.parametrize("service", ["Web", "Worker"])
+def test_values_derived_from_config(example: SynthesizedEnvironment, service: str) -> None:
+    env = environment(task_container(example, service))
+    assert env["HOSTNAME"] == "0.0.0.0"
+    assert env["TZ"] == "UTC"
+    assert env["NODE_OPTIONS"] == "--max-old-space-size=1536"
+    assert env["CLICKHOUSE_CLUSTER_ENABLED"] == "false"
+    assert env["CLICKHOUSE_URL"] == "http://clickhouse-http:8123"
+    assert env["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://clickhouse-native:9000"
+    assert env["REDIS_TLS_ENABLED"] == "true"
+    assert env["REDIS_PORT"] == "6379"
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_PREFIX"] == "events/"
+    assert env["LANGFUSE_S3_MEDIA_UPLOAD_PREFIX"] == "media/"
+    assert env["LANGFUSE_S3_BATCH_EXPORT_PREFIX"] == "exports/"
+    assert env["LANGFUSE_S3_BATCH_EXPORT_ENABLED"] == "true"
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_REGION"] == "eu-west-1"
+    assert env["DATABASE_NAME"] == "langfuse"
+    assert env["LANGFUSE_LOG_FORMAT"] == "json"
+
+
+def test_keep_alive_outlasts_load_balancer_idle_timeout(any_env: SynthesizedEnvironment) -> None:
+    env = environment(task_container(any_env, "Web"))
+    idle = any_env.config.edge.idle_timeout_seconds
+    assert int(env["KEEP_ALIVE_TIMEOUT"]) >= (idle + 5) * 1000
+    (alb,) = any_env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    attributes = {a["Key"]: a["Value"] for a in alb["Properties"]["LoadBalancerAttributes"]}
+    assert attributes["idle_timeout.timeout_seconds"] == str(idle)
+
+
+def test_nextauth_url_is_the_cloudfront_url_without_a_domain(
+    example: SynthesizedEnvironment,
+) -> None:
+    url = environment(task_container(example, "Web"))["NEXTAUTH_URL"]
+    (distribution_id,) = example.resources("AWS::CloudFront::Distribution")
+    assert url == {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]}
+    assert environment(task_container(example, "Worker"))["NEXTAUTH_URL"] == url
+
+
+def test_nextauth_url_is_the_custom_domain(
+    prod: SynthesizedEnvironment, alb_domain: SynthesizedEnvironment
+) -> None:
+    assert (
+        environment(task_container(prod, "Web"))["NEXTAUTH_URL"] == "https://langfuse.example.com"
+    )
+    assert (
+        environment(task_container(alb_domain, "Web"))["NEXTAUTH_URL"]
+        == "https://langfuse.corp.example.org"
+    )
+
+
+def test_web_and_worker_share_one_pinned_tag(any_env: SynthesizedEnvironment) -> None:
+    version = any_env.config.langfuse.version
+    assert task_container(any_env, "Web")["Image"] == f"langfuse/langfuse:{version}"
+    assert task_container(any_env, "Worker")["Image"] == f"langfuse/langfuse-worker:{version}"
+
+
+def test_external_clickhouse_settings(alb_domain: SynthesizedEnvironment) -> None:
+    env = environment(task_container(alb_domain, "Worker"))
+    assert env["CLICKHOUSE_URL"] == "https://abc123.eu-west-1.aws.clickhouse.cloud:8443"
+    assert (
+        env["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://abc123.eu-west-1.aws.clickhouse.cloud:9440"
+    )
+    assert env["CLICKHOUSE_MIGRATION_SSL"] == "true"
+    assert env["CLICKHOUSE_USER"] == "langfuse"
+    assert not alb_domain.resources("AWS::EFS::FileSystem")
+
+
+def test_migration_mode_sets_identical_variables_on_web_and_worker(
+    upgrade: SynthesizedEnvironment,
+) -> None:
+    web = environment(task_container(upgrade, "Web"))
+    worker = environment(task_container(upgrade, "Worker"))
+    expected = {
+        "LANGFUSE_MIGRATION_V4_WRITE_MODE": "legacy",
+        "LANGFUSE_MIGRATION_V4_NATIVE_OTEL_BEHAVIOUR": "dual_write",
+        "LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN": "false",
+        "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL": "false",
+    }
+    for name, value in expected.items():
+        assert web[name] == worker[name] == value
+
+
+def test_fresh_install_sets_no_migration_variable(example: SynthesizedEnvironment) -> None:
+    assert not MIGRATION_ENV & set(environment(task_container(example, "Web")))
+
+
+def test_v3_release_works(v3: SynthesizedEnvironment) -> None:
+    assert task_container(v3, "Web")["Image"] == "langfuse/langfuse:3.150.0"
+    assert not MIGRATION_ENV & set(environment(task_container(v3, "Worker")))
+
+
+def test_container_health_checks_use_wget_to_loopback(example: SynthesizedEnvironment) -> None:
+    assert task_container(example, "Web")["HealthCheck"]["Command"] == [
+        "CMD-SHELL", "wget -q --spider http://127.0.0.1:3000/api/public/health || exit 1"
+    ]  # fmt: skip
+    assert task_container(example, "Worker")["HealthCheck"]["Command"] == [
+        "CMD-SHELL", "wget -q --spider http://127.0.0.1:3030/api/health || exit 1"
+    ]  # fmt: skip

@@ -1,0 +1,62 @@
+"""Stateful resources: logical ids locked, and what survives a stack deletion."""
+
+from __future__ import annotations
+
+from synth import SynthesizedEnvironment
+
+# A changed logical id makes CloudFormation delete the old resource and create a new one:
+# for these resources that is data loss. Never edit this table to make a test pass.
+PINNED_LOGICAL_IDS = {
+    "AWS::RDS::DBCluster": {"DatabaseCluster5B53A178"},
+    "AWS::EFS::FileSystem": {"ClickHouseData9DECA92C"},
+    "AWS::S3::Bucket": {"StorageBucket5CB7C8EA", "AccessLogsBucketCD784A59"},
+    "AWS::ElastiCache::ReplicationGroup": {"CacheReplicationGroupBFE59FF3"},
+    "AWS::SecretsManager::Secret": {
+        "DatabaseSecret3B817195",
+        "SecretsEncryptionKeyBE59B073",
+        "SecretsNextAuthSecretF9938567",
+        "SecretsSalt8F74A49C",
+        "ClickHousePasswordA48A2467",
+        "CacheAuthToken04672416",
+    },
+}
+RETAINED_WHEN_KEEPING_DATA = {
+    "AWS::RDS::DBCluster": "Snapshot",
+    "AWS::EFS::FileSystem": "Retain",
+    "AWS::S3::Bucket": "Retain",
+}
+KEY_SECRETS = {
+    "DatabaseSecret3B817195",
+    "SecretsEncryptionKeyBE59B073",
+    "SecretsNextAuthSecretF9938567",
+    "SecretsSalt8F74A49C",
+    "ClickHousePasswordA48A2467",
+}
+
+
+def test_stateful_logical_ids_are_pinned(example_env: SynthesizedEnvironment) -> None:
+    for kind, expected in PINNED_LOGICAL_IDS.items():
+        assert set(example_env.resources(kind)) == expected, kind
+
+
+def test_retained_environments_keep_every_stateful_resource(example_env: SynthesizedEnvironment) -> None:
+    if not example_env.config.retains_data:
+        return
+    for kind, policy in RETAINED_WHEN_KEEPING_DATA.items():
+        for logical_id, resource in example_env.resources(kind).items():
+            assert resource["DeletionPolicy"] == policy, logical_id
+            assert resource["UpdateReplacePolicy"] == policy, logical_id
+    secrets = example_env.resources("AWS::SecretsManager::Secret")
+    for logical_id in KEY_SECRETS:
+        assert secrets[logical_id]["DeletionPolicy"] == "Retain", logical_id
+    (cluster,) = example_env.resources("AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["DeletionProtection"] is True
+
+
+def test_disposable_environment_deletes_everything(dev: SynthesizedEnvironment) -> None:
+    assert dev.config.data_protection == "disposable"
+    for kind in RETAINED_WHEN_KEEPING_DATA:
+        for logical_id, resource in dev.resources(kind).items():
+            assert resource.get("DeletionPolicy", "Delete") == "Delete", logical_id
+    (cluster,) = dev.resources("AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["DeletionProtection"] is False
