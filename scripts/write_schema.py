@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from langfuse_aws.config.models import EnvironmentConfig  # noqa: E402
+from langfuse_aws.config.models import EnvironmentConfig
 
 
 def main() -> None:
