@@ -74,3 +74,15 @@ def v3() -> SynthesizedEnvironment:
 def upgrade() -> SynthesizedEnvironment:
     """tests/fixtures/v3-upgrade.yaml: v4 in legacy migration mode."""
     return synthesized("v3-upgrade")
+
+
+@pytest.fixture(scope="session")
+def federated() -> SynthesizedEnvironment:
+    """tests/fixtures/federated.yaml: Cognito custom domain, SAML + OIDC federation."""
+    return synthesized("federated")
+
+
+@pytest.fixture(scope="session")
+def direct() -> SynthesizedEnvironment:
+    """tests/fixtures/direct-providers.yaml: every kind of direct provider field."""
+    return synthesized("direct-providers")

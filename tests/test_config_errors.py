@@ -124,6 +124,56 @@ BAD_CONFIGS = [
         "cfg.yaml: is not valid YAML: line 2, column 1: expected ',' or ']', but got '<stream end>'",
     ),
     ("", "cfg.yaml: is empty: it needs at least `name:` and `region:`"),
+    (
+        BASE + "edge: {mode: alb, allow_insecure_http: true}\nauth:\n  cognito: {}\n",
+        "cfg.yaml: auth configures single sign-on but edge.allow_insecure_http serves plain HTTP: "
+        "identity providers (Cognito included) refuse http callback URLs; add edge.domain for "
+        "HTTPS or use edge.mode: cloudfront",
+    ),
+    (
+        BASE + "auth:\n  cognito: {custom_domain: true}\n",
+        "cfg.yaml: auth.cognito.custom_domain needs an app domain (the login page is served on "
+        "auth.<edge.domain.name>): add edge.domain or set custom_domain: false to use a Cognito "
+        "prefix domain",
+    ),
+    (
+        BASE + "auth:\n  cognito: {allowed_email_domains: [acme.io]}\n",
+        "cfg.yaml: auth.cognito.allowed_email_domains only limits self sign-up, which is off "
+        "(auth.cognito.self_signup: false): set self_signup: true or remove the list",
+    ),
+    (
+        BASE + "auth:\n  password_login: false\n",
+        "cfg.yaml: auth.password_login is false but no single sign-on provider is configured, so "
+        "nobody could log in: add auth.cognito or auth.providers, or set auth.password_login: true",
+    ),
+    (
+        BASE + "auth:\n  providers:\n    - {type: okta, client_id: x, client_secret_secret: s}\n",
+        "cfg.yaml: auth.providers.0.issuer is required for a okta provider (Langfuse ignores the "
+        "provider without it)",
+    ),
+    (
+        BASE
+        + "auth:\n  providers:\n    - {type: github, client_id: x, client_secret_secret: s, tenant_id: t}\n",
+        "cfg.yaml: auth.providers.0.tenant_id does not apply to a github provider: remove it",
+    ),
+    (
+        BASE + "auth:\n  providers:\n    - {type: google, client_id: x, client_secret: hunter2}\n",
+        "cfg.yaml: auth.providers.0.client_secret must not hold a secret in the YAML: store it in "
+        "Secrets Manager and set auth.providers.0.client_secret_secret to the secret's name or ARN "
+        "instead",
+    ),
+    (
+        BASE
+        + "auth:\n  providers:\n    - {type: cognito, client_id: x, client_secret_secret: s}\n",
+        "cfg.yaml: auth.providers.0.type is 'cognito': use one of 'okta', 'azure-ad', 'google', "
+        "'github', 'github-enterprise', 'gitlab', 'auth0', 'keycloak', 'authentik', 'onelogin', "
+        "'jumpcloud', 'workos' or 'custom'",
+    ),
+    (
+        BASE + "auth:\n  cognito: {domain_prefix: my-cognito-login}\n",
+        "cfg.yaml: auth.cognito.domain_prefix 'my-cognito-login' contains a word Cognito reserves "
+        "(aws, amazon, cognito): choose another",
+    ),
 ]
 
 
@@ -147,6 +197,20 @@ def test_missing_file_names_the_known_environments(tmp_path: Path) -> None:
         load_config(tmp_path / "prdo.yaml")
     assert "file not found" in str(caught.value)
     assert "environments here: dev" in str(caught.value)
+
+
+def test_missing_saml_metadata_file(tmp_path: Path) -> None:
+    config = tmp_path / "env.yaml"
+    config.write_text(
+        BASE + "auth:\n  cognito:\n    saml:\n      - {name: Okta, metadata_file: okta.xml}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert caught.value.issues[0].path == "auth.cognito.saml.0.metadata_file"
+    (tmp_path / "okta.xml").write_text("<EntityDescriptor/>")
+    loaded = load_config(config)
+    assert loaded.auth.cognito is not None
+    assert loaded.auth.cognito.saml[0].metadata_file == str(tmp_path / "okta.xml")
 
 
 def test_example_configs_are_valid() -> None:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from langfuse_aws.auth.contract import auth_secret_names, auth_variable_names
 from synth import SynthesizedEnvironment, task_container
 
 SHARED_ENV = {
@@ -29,7 +30,7 @@ MIGRATION_ENV = {
     "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL",
 }  # fmt: skip
 SECRET_LOOKING = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY$|^SALT$|AUTH$|PRIVATE)")
-ALLOWED_SECRET_LOOKING_NAMES = {"LANGFUSE_S3_BATCH_EXPORT_ENABLED"}
+ALLOWED_SECRET_LOOKING_NAMES = {"AUTH_DISABLE_USERNAME_PASSWORD"}  # a true/false flag
 
 
 def environment(container: dict) -> dict:
@@ -51,7 +52,12 @@ def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
 
 def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment) -> None:
     web = task_container(any_env, "Web")
-    expected = SHARED_ENV | WEB_ONLY_ENV | expected_extra_env(any_env)
+    expected = (
+        SHARED_ENV
+        | WEB_ONLY_ENV
+        | expected_extra_env(any_env)
+        | auth_variable_names(any_env.config)
+    )
     assert set(environment(web)) == expected
 
 
@@ -62,7 +68,8 @@ def test_worker_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironm
 
 def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> None:
     assert secret_names(task_container(any_env, "Worker")) == SHARED_SECRETS
-    assert secret_names(task_container(any_env, "Web")) == SHARED_SECRETS
+    web = secret_names(task_container(any_env, "Web"))
+    assert web == SHARED_SECRETS | auth_secret_names(any_env.config)
 
 
 def test_no_secret_looking_name_in_any_environment(any_env: SynthesizedEnvironment) -> None:
@@ -78,8 +85,13 @@ def test_secrets_are_generated_never_written_in_a_template(any_env: SynthesizedE
     for template_name in any_env.templates:
         secrets = any_env.resources("AWS::SecretsManager::Secret", template_name)
         for logical_id, secret in secrets.items():
-            assert "SecretString" not in secret["Properties"], logical_id
-            assert "GenerateSecretString" in secret["Properties"], logical_id
+            properties = secret["Properties"]
+            if "SecretString" in properties:
+                # Only the Cognito client secret, copied at deploy time from Cognito itself.
+                assert logical_id.startswith("AuthClientSecret"), logical_id
+                assert "Fn::GetAtt" in properties["SecretString"], logical_id
+            else:
+                assert "GenerateSecretString" in properties, logical_id
 
 
 def test_valkey_auth_token_is_a_dynamic_reference(any_env: SynthesizedEnvironment) -> None:

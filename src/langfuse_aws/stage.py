@@ -35,6 +35,9 @@ class LangfuseEnvironment:
             cloudfront_certificate=(
                 self.global_stack.cloudfront_certificate if self.global_stack else None
             ),
+            cognito_certificate=self.global_stack.cognito_certificate
+            if self.global_stack
+            else None,
         )
         if self.global_stack is not None:
             self.main_stack.add_stack_dependency(self.global_stack)

@@ -6,6 +6,7 @@ lines name the file, the field and the fix. Nothing else escapes this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,32 @@ def load_config(path: Path | str) -> EnvironmentConfig:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(source, [ConfigIssue("", f"cannot be read: {exc}")]) from None
-    return parse_config(text, source)
+    return resolve_files(parse_config(text, source), path.parent, source)
+
+
+def resolve_files(cfg: EnvironmentConfig, base: Path, source: str) -> EnvironmentConfig:
+    """Make file paths in the config absolute (relative to the config file) and check them."""
+    cognito = cfg.auth.cognito
+    if cognito is None or not any(s.metadata_file for s in cognito.saml):
+        return cfg
+    resolved, issues = [], []
+    for index, saml in enumerate(cognito.saml):
+        if saml.metadata_file:
+            file = (base / saml.metadata_file).resolve()
+            if not file.is_file():
+                issues.append(
+                    ConfigIssue(
+                        f"auth.cognito.saml.{index}.metadata_file",
+                        f"'{saml.metadata_file}' does not exist (paths are relative to the config "
+                        "file): download the IdP's SAML metadata there or use metadata_url",
+                    )
+                )
+            saml = saml.model_copy(update={"metadata_file": str(file)})
+        resolved.append(saml)
+    if issues:
+        raise ConfigError(source, issues)
+    auth = cfg.auth.model_copy(update={"cognito": cognito.model_copy(update={"saml": resolved})})
+    return cfg.model_copy(update={"auth": auth})
 
 
 def parse_config(text: str, source: str = "<config>") -> EnvironmentConfig:
@@ -72,6 +98,9 @@ def parse_config(text: str, source: str = "<config>") -> EnvironmentConfig:
 
 def build_config(document: dict[str, Any], source: str = "<config>") -> EnvironmentConfig:
     """Validate an already-parsed mapping (the entry point for Python callers)."""
+    literal_secrets = list(_literal_secrets(document))
+    if literal_secrets:
+        raise ConfigError(source, literal_secrets)
     try:
         cfg = EnvironmentConfig.model_validate(document)
     except ValidationError as exc:
@@ -82,6 +111,27 @@ def build_config(document: dict[str, Any], source: str = "<config>") -> Environm
     if issues:
         raise ConfigError(source, issues)
     return cfg
+
+
+LITERAL_SECRET_KEYS = ("client_secret", "password", "secret", "token", "api_key", "private_key")
+
+
+def _literal_secrets(node: Any, path: str = "") -> Iterator[ConfigIssue]:
+    """Secret values written into the YAML: they would end up in templates and git history."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and key in LITERAL_SECRET_KEYS:
+                yield ConfigIssue(
+                    here,
+                    "must not hold a secret in the YAML: store it in Secrets Manager and set "
+                    f"{here}_secret to the secret's name or ARN instead",
+                )
+            else:
+                yield from _literal_secrets(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _literal_secrets(item, f"{path}.{index}")
 
 
 def _display_name(path: Path) -> str:

@@ -272,6 +272,197 @@ class LogsConfig(StrictModel):
     """Retention of every log group. Default 30."""
 
 
+PROVIDER_TYPES = (
+    "okta", "azure-ad", "google", "github", "github-enterprise", "gitlab", "auth0", "keycloak",
+    "authentik", "onelogin", "jumpcloud", "workos", "custom",
+)  # fmt: skip
+ProviderType = Literal[
+    "okta", "azure-ad", "google", "github", "github-enterprise", "gitlab", "auth0", "keycloak",
+    "authentik", "onelogin", "jumpcloud", "workos", "custom",
+]  # fmt: skip
+ClientAuthMethod = Literal[
+    "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+    "tls_client_auth", "self_signed_tls_client_auth", "none",
+]  # fmt: skip
+OrgRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER", "NONE"]
+ProjectRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER"]
+EMAIL_DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+class SamlFederationConfig(StrictModel):
+    """A corporate SAML identity provider (Okta, Entra ID, ...) federated into Cognito."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
+    """Name shown on the Cognito login page and used in the SAML set-up, e.g. Okta."""
+
+    metadata_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    """HTTPS URL of the IdP's SAML metadata (preferred: it follows certificate rollover)."""
+
+    metadata_file: str | None = None
+    """Path of a metadata XML file, relative to the config file. Use one of url or file."""
+
+    email_attribute: str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+    """SAML attribute that carries the user's email. Default: the standard emailaddress claim."""
+
+
+class OidcFederationConfig(StrictModel):
+    """A corporate OIDC identity provider federated into Cognito."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
+    """Name shown on the Cognito login page."""
+
+    issuer: str = Field(pattern=r"^https://\S+$")
+    """The IdP's issuer URL (discovery at <issuer>/.well-known/openid-configuration)."""
+
+    client_id: str = Field(min_length=1)
+    """Client id Cognito uses at the IdP."""
+
+    client_secret_secret: SecretReference
+    """Existing Secrets Manager secret (name or ARN) holding the client secret."""
+
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    """Scopes requested from the IdP. Default openid, email, profile."""
+
+
+class CognitoConfig(StrictModel):
+    """Amazon Cognito user pool in front of Langfuse."""
+
+    self_signup: bool = False
+    """Let people create their own account on the login page. Default off: admins create users."""
+
+    allowed_email_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
+        default_factory=list
+    )
+    """With self_signup, only these email domains may sign up (pre-sign-up trigger)."""
+
+    mfa: Literal["off", "optional", "required"] = "optional"
+    """Multi-factor authentication with an authenticator app (TOTP). Default optional."""
+
+    password_min_length: int = Field(default=12, ge=8, le=99)
+    """Minimum password length. Default 12 (upper, lower, digit and symbol also required)."""
+
+    feature_plan: Literal["essentials", "plus"] = "essentials"
+    """Cognito feature plan. plus adds threat protection in enforced mode (extra cost)."""
+
+    domain_prefix: str | None = Field(
+        default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+    )
+    """Prefix of the Cognito-hosted login domain (<prefix>.auth.<region>.amazoncognito.com).
+    Default: langfuse-<env>-<hash>, deterministic per account, region and environment."""
+
+    custom_domain: bool = False
+    """Serve the login page on auth.<edge.domain.name> (needs edge.domain). Default off."""
+
+    allow_account_linking: bool = False
+    """Link a Cognito login to an existing Langfuse password user with the same email. Turn on
+    only while moving existing password users to SSO. Default off."""
+
+    saml: list[SamlFederationConfig] = Field(default_factory=list)
+    """SAML identity providers federated through Cognito."""
+
+    oidc: list[OidcFederationConfig] = Field(default_factory=list)
+    """OIDC identity providers federated through Cognito."""
+
+
+class ProviderConfig(StrictModel):
+    """An identity provider Langfuse talks to directly (no Cognito in between)."""
+
+    type: ProviderType
+    """Which Langfuse provider: okta, azure-ad, google, github, github-enterprise, gitlab,
+    auth0, keycloak, authentik, onelogin, jumpcloud, workos or custom (any OIDC)."""
+
+    client_id: str = Field(min_length=1)
+    """OAuth client id registered at the provider."""
+
+    client_secret_secret: SecretReference
+    """Existing Secrets Manager secret (name or ARN) holding the client secret."""
+
+    issuer: str | None = Field(default=None, pattern=r"^https://\S+$")
+    """Issuer URL (okta, auth0, keycloak, authentik, onelogin, jumpcloud, custom; gitlab optional)."""
+
+    tenant_id: str | None = None
+    """Directory (tenant) id (azure-ad)."""
+
+    base_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    """GitHub Enterprise server URL (github-enterprise)."""
+
+    url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    """Self-managed GitLab URL (gitlab, optional)."""
+
+    name: str | None = None
+    """Button label (custom required, keycloak optional)."""
+
+    scope: str | None = None
+    """Requested scopes (custom, keycloak, jumpcloud; optional)."""
+
+    allowed_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
+        default_factory=list
+    )
+    """Google Workspace domains allowed to log in (google, optional)."""
+
+    organization_id: str | None = None
+    """WorkOS organization (workos, optional)."""
+
+    connection_id: str | None = None
+    """WorkOS connection (workos, optional)."""
+
+    allow_account_linking: bool = False
+    """Link to an existing Langfuse user with the same email. Default off."""
+
+    client_auth_method: ClientAuthMethod | None = None
+    """Token endpoint authentication method. Default: the provider's (client_secret_basic)."""
+
+    checks: list[Literal["nonce", "none", "pkce", "state"]] = Field(default_factory=list)
+    """NextAuth checks (e.g. [pkce, state]). Default: the provider's."""
+
+
+class DefaultAccess(StrictModel):
+    """Membership every new user gets."""
+
+    id: str = Field(min_length=1)
+    """Organization or project id."""
+
+    role: OrgRole = "VIEWER"
+    """Role granted. Default VIEWER."""
+
+
+class AuthConfig(StrictModel):
+    """Who may log in to Langfuse, and how."""
+
+    password_login: bool = True
+    """Langfuse's own email/password login (AUTH_DISABLE_USERNAME_PASSWORD is its inverse).
+    Default on; turn off when SSO is the only way in."""
+
+    signup: bool = True
+    """Let new users get a Langfuse account. Off blocks every new account, SSO users included
+    (AUTH_DISABLE_SIGNUP). Default on: with Cognito, who may log in is decided in Cognito."""
+
+    sso_enforced_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
+        default_factory=list
+    )
+    """Email domains that must use SSO (password login refused for them)."""
+
+    session_max_age_minutes: int | None = Field(default=None, ge=6, le=525600)
+    """Session lifetime in minutes. Default: Langfuse's 30 days."""
+
+    default_organization: DefaultAccess | None = None
+    """Organization (and role) every new user joins."""
+
+    default_project: DefaultAccess | None = None
+    """Project (and role: OWNER, ADMIN, MEMBER or VIEWER) every new user joins."""
+
+    cognito: CognitoConfig | None = None
+    """Amazon Cognito login. Default none."""
+
+    providers: list[ProviderConfig] = Field(default_factory=list)
+    """Identity providers Langfuse talks to directly."""
+
+    @property
+    def sso_enabled(self) -> bool:
+        """True when any single-sign-on provider is configured."""
+        return self.cognito is not None or bool(self.providers)
+
+
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""
 
@@ -316,6 +507,10 @@ class EnvironmentConfig(StrictModel):
 
     logs: LogsConfig = LogsConfig()
     """Log retention. Default 30 days."""
+
+    auth: AuthConfig = AuthConfig()
+    """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:
+    Langfuse's own password login only."""
 
     @property
     def retains_data(self) -> bool:

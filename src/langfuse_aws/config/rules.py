@@ -219,7 +219,88 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
-RULES: tuple[Rule, ...] = (_network, _langfuse, _database, _cache, _clickhouse, _edge)
+RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+
+
+def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    from ..auth.providers import OPTIONAL_FIELDS, PROVIDER_SPECS
+
+    auth = cfg.auth
+    https = not cfg.edge.allow_insecure_http
+    if auth.sso_enabled and not https:
+        yield ConfigIssue(
+            "auth",
+            "configures single sign-on but edge.allow_insecure_http serves plain HTTP: identity "
+            "providers (Cognito included) refuse http callback URLs; add edge.domain for HTTPS or "
+            "use edge.mode: cloudfront",
+        )
+    if not auth.password_login and not auth.sso_enabled:
+        yield ConfigIssue(
+            "auth.password_login",
+            "is false but no single sign-on provider is configured, so nobody could log in: add "
+            "auth.cognito or auth.providers, or set auth.password_login: true",
+        )
+    if auth.default_project is not None and auth.default_project.role == "NONE":
+        yield ConfigIssue(
+            "auth.default_project.role",
+            "is NONE, which only exists for organizations: use OWNER, ADMIN, MEMBER or VIEWER",
+        )
+    cognito = auth.cognito
+    if cognito is not None:
+        if cognito.allowed_email_domains and not cognito.self_signup:
+            yield ConfigIssue(
+                "auth.cognito.allowed_email_domains",
+                "only limits self sign-up, which is off (auth.cognito.self_signup: false): set "
+                "self_signup: true or remove the list",
+            )
+        if cognito.custom_domain and cfg.edge.domain is None:
+            yield ConfigIssue(
+                "auth.cognito.custom_domain",
+                "needs an app domain (the login page is served on auth.<edge.domain.name>): add "
+                "edge.domain or set custom_domain: false to use a Cognito prefix domain",
+            )
+        prefix = cognito.domain_prefix
+        if prefix and any(word in prefix for word in RESERVED_DOMAIN_WORDS):
+            yield ConfigIssue(
+                "auth.cognito.domain_prefix",
+                f"'{prefix}' contains a word Cognito reserves (aws, amazon, cognito): choose another",
+            )
+        names = [s.name for s in cognito.saml] + [o.name for o in cognito.oidc]
+        if len(set(names)) != len(names):
+            yield ConfigIssue(
+                "auth.cognito", "names two federated identity providers alike: rename one"
+            )
+        for index, saml in enumerate(cognito.saml):
+            where = f"auth.cognito.saml.{index}"
+            if (saml.metadata_url is None) == (saml.metadata_file is None):
+                yield ConfigIssue(where, "needs exactly one of metadata_url or metadata_file")
+    seen: set[str] = set()
+    for index, provider in enumerate(auth.providers):
+        where = f"auth.providers.{index}"
+        spec = PROVIDER_SPECS[provider.type]
+        if provider.type in seen:
+            yield ConfigIssue(f"{where}.type", f"{provider.type} is configured twice: keep one")
+        seen.add(provider.type)
+        for field in spec.required:
+            if not getattr(provider, field):
+                yield ConfigIssue(
+                    f"{where}.{field}",
+                    f"is required for a {provider.type} provider (Langfuse ignores the provider "
+                    "without it)",
+                )
+        for field in OPTIONAL_FIELDS:
+            if getattr(provider, field) and field not in (*spec.required, *spec.optional):
+                yield ConfigIssue(
+                    f"{where}.{field}", f"does not apply to a {provider.type} provider: remove it"
+                )
+        if not spec.auth_method_and_checks and (provider.client_auth_method or provider.checks):
+            yield ConfigIssue(
+                where,
+                f"sets client_auth_method or checks, which Langfuse does not read for {provider.type}",
+            )
+
+
+RULES: tuple[Rule, ...] = (_network, _langfuse, _database, _cache, _clickhouse, _edge, _auth)
 
 
 def check_rules(cfg: EnvironmentConfig) -> list[ConfigIssue]:

@@ -12,9 +12,9 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ..compliance import acknowledge
+from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
 from .load_balancer import HTTP_PORT, LoadBalancer
 
-AWS_CUSTOM_RESOURCE_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 VPC_ORIGIN_SECURITY_GROUP_NAME = "CloudFront-VPCOrigins-Service-SG"
 PRICE_CLASSES = {
     "100": cloudfront.PriceClass.PRICE_CLASS_100,
@@ -136,15 +136,7 @@ class CloudFrontEdge(Construct):
             source_security_group_id=lookup.get_response_field("SecurityGroups.0.GroupId"),
             description="CloudFront VPC origin",
         )
-        provider = Stack.of(self).node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER_ID)
-        if provider is not None:
-            acknowledge(
-                provider,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole]",
-                "The CDK-provided custom-resource function uses the AWS basic execution policy, "
-                "which only lets it write its own CloudWatch logs.",
-            )
+        acknowledge_aws_custom_resource_provider(Stack.of(self))
         acknowledge(
             lookup,
             "AwsSolutions-IAM5[Resource::*]",

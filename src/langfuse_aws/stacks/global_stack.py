@@ -14,11 +14,20 @@ GLOBAL_REGION = "us-east-1"
 
 def needs_global_stack(cfg: EnvironmentConfig) -> bool:
     """True when something must be created in us-east-1 for this environment."""
-    return cfg.edge.mode == "cloudfront" and cfg.edge.domain is not None
+    cloudfront_domain = cfg.edge.mode == "cloudfront" and cfg.edge.domain is not None
+    return cloudfront_domain or cognito_domain_name(cfg) is not None
+
+
+def cognito_domain_name(cfg: EnvironmentConfig) -> str | None:
+    """auth.<app host> when the Cognito login page has a custom domain."""
+    cognito = cfg.auth.cognito
+    if cognito is None or not cognito.custom_domain or cfg.edge.domain is None:
+        return None
+    return f"auth.{cfg.edge.domain.name}"
 
 
 class GlobalStack(Stack):
-    """Certificates for CloudFront (and later the Cognito domain and the CLOUDFRONT WAF)."""
+    """Certificates for CloudFront and for the Cognito login domain (both must be in us-east-1)."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
@@ -30,12 +39,23 @@ class GlobalStack(Stack):
             termination_protection=config.retains_data,
         )
         self.cloudfront_certificate: acm.ICertificate | None = None
+        self.cognito_certificate: acm.ICertificate | None = None
         domain = config.edge.domain
-        if config.edge.mode == "cloudfront" and domain is not None:
-            zone = hosted_zone(self, "Zone", domain)
+        if domain is None:
+            return
+        zone = hosted_zone(self, "Zone", domain)
+        if config.edge.mode == "cloudfront":
             self.cloudfront_certificate = acm.Certificate(
                 self,
                 "CloudFrontCertificate",
                 domain_name=domain.name,
+                validation=acm.CertificateValidation.from_dns(zone),
+            )
+        login_domain = cognito_domain_name(config)
+        if login_domain is not None:
+            self.cognito_certificate = acm.Certificate(
+                self,
+                "CognitoCertificate",
+                domain_name=login_domain,
                 validation=acm.CertificateValidation.from_dns(zone),
             )

@@ -6,8 +6,12 @@ from aws_cdk import CfnOutput, Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from ..auth.cognito import CognitoAuth
+from ..auth.contract import COGNITO_SECRET, access_environment, cognito_environment
+from ..auth.providers import PROVIDER_SPECS, callback_path, provider_secret_name
 from ..config.models import EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
 from ..constructs.cache import Cache
@@ -20,8 +24,10 @@ from ..constructs.langfuse_service import LangfuseService
 from ..constructs.load_balancer import LoadBalancer
 from ..constructs.log_retention import retention_days
 from ..constructs.network import Network
+from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract
+from .global_stack import cognito_domain_name
 
 
 class LangfuseStack(Stack):
@@ -34,12 +40,13 @@ class LangfuseStack(Stack):
         *,
         config: EnvironmentConfig,
         cloudfront_certificate: acm.ICertificate | None = None,
+        cognito_certificate: acm.ICertificate | None = None,
     ) -> None:
         super().__init__(
             scope,
             id_,
             env=Environment(account=config.account, region=config.region),
-            cross_region_references=cloudfront_certificate is not None,
+            cross_region_references=bool(cloudfront_certificate or cognito_certificate),
             description=f"Langfuse {config.name}: self-hosted Langfuse {config.langfuse.version}",
             termination_protection=config.retains_data,
         )
@@ -132,6 +139,39 @@ class LangfuseStack(Stack):
         scheme = "http" if edge.allow_insecure_http else "https"
         self.public_url = f"{scheme}://{host}"
 
+        auth_environment = access_environment(config)
+        auth_secrets: dict[str, secretsmanager.ISecret] = {
+            provider_secret_name(p): import_secret(
+                self, f"{p.type.title().replace('-', '')}ClientSecret", p.client_secret_secret
+            )
+            for p in config.auth.providers
+        }
+        self.cognito: CognitoAuth | None = None
+        if config.auth.cognito is not None:
+            login_domain = cognito_domain_name(config)
+            self.cognito = CognitoAuth(
+                self,
+                "Auth",
+                config=config.auth.cognito,
+                environment=config,
+                public_url=self.public_url,
+                retain=retain,
+                log_retention=retention,
+                custom_domain=(
+                    (login_domain, cognito_certificate, zone, self.alias_records.a_record)
+                    if login_domain and cognito_certificate and zone and self.alias_records
+                    else None
+                ),
+            )
+            auth_environment.update(
+                cognito_environment(
+                    self.cognito.client.user_pool_client_id,
+                    self.cognito.issuer,
+                    config.auth.cognito.allow_account_linking,
+                )
+            )
+            auth_secrets[COGNITO_SECRET] = self.cognito.client_secret
+
         runtime = contract.LangfuseRuntime(
             public_url=self.public_url,
             region=self.region,
@@ -150,6 +190,8 @@ class LangfuseStack(Stack):
             nextauth_secret=secrets.nextauth_secret,
             salt=secrets.salt,
             encryption_key=secrets.encryption_key,
+            auth_environment=auth_environment,
+            auth_secrets=auth_secrets,
         )
         lf = config.langfuse
         self.web = LangfuseService(
@@ -196,6 +238,45 @@ class LangfuseStack(Stack):
 
     def _outputs(self, cluster: ServiceCluster) -> None:
         CfnOutput(self, "LangfuseUrl", value=self.public_url, description="Open Langfuse here")
+        auth = self.config.auth
+        modes = (["cognito"] if auth.cognito else []) + [p.type for p in auth.providers]
+        if auth.password_login:
+            modes.append("password")
+        CfnOutput(self, "AuthMode", value=" + ".join(modes), description="Ways to log in")
+        CfnOutput(
+            self,
+            "LoginUrl",
+            value=f"{self.public_url}/auth/sign-in",
+            description="Langfuse sign-in page",
+        )
+        for provider in auth.providers:
+            spec = PROVIDER_SPECS[provider.type]
+            CfnOutput(
+                self,
+                f"CallbackUrl{provider.type.title().replace('-', '')}",
+                value=f"{self.public_url}{callback_path(spec.callback_id)}",
+                description=f"Register this redirect URI at {provider.type}",
+            )
+        if self.cognito is not None:
+            pool_id = self.cognito.user_pool.user_pool_id
+            CfnOutput(self, "UserPoolId", value=pool_id, description="Cognito user pool")
+            CfnOutput(self, "CognitoCallbackUrl", value=self.cognito.callback_url)
+            CfnOutput(
+                self,
+                "CognitoLoginUrl",
+                value=self.cognito.login_url,
+                description="Cognito managed login page",
+            )
+            CfnOutput(
+                self,
+                "CreateUserCommand",
+                value=(
+                    f"aws cognito-idp admin-create-user --region {self.region} --user-pool-id "
+                    f"{pool_id} --username you@example.com --user-attributes "
+                    "Name=email,Value=you@example.com Name=email_verified,Value=true"
+                ),
+                description="Creates the first user (Cognito emails a temporary password)",
+            )
         CfnOutput(
             self,
             "HealthCheckCommand",

@@ -1,0 +1,1 @@
+"""Single sign-on: Amazon Cognito, federation into Cognito, and direct Langfuse providers."""

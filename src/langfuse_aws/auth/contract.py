@@ -1,0 +1,55 @@
+"""The authentication variables of the Langfuse web container."""
+
+from __future__ import annotations
+
+from ..config.models import EnvironmentConfig
+from .providers import provider_environment, provider_secret_name
+
+COGNITO_SECRET = "AUTH_COGNITO_CLIENT_SECRET"
+
+
+def access_environment(cfg: EnvironmentConfig) -> dict[str, str]:
+    """Langfuse-wide access settings (password login, sign-up, enforcement, defaults)."""
+    auth = cfg.auth
+    env = {
+        "AUTH_DISABLE_USERNAME_PASSWORD": str(not auth.password_login).lower(),
+        "AUTH_DISABLE_SIGNUP": str(not auth.signup).lower(),
+    }
+    if auth.sso_enforced_domains:
+        env["AUTH_DOMAINS_WITH_SSO_ENFORCEMENT"] = ",".join(auth.sso_enforced_domains)
+    if auth.session_max_age_minutes is not None:
+        env["AUTH_SESSION_MAX_AGE"] = str(auth.session_max_age_minutes)
+    if auth.default_organization:
+        env["LANGFUSE_DEFAULT_ORG_ID"] = auth.default_organization.id
+        env["LANGFUSE_DEFAULT_ORG_ROLE"] = auth.default_organization.role
+    if auth.default_project:
+        env["LANGFUSE_DEFAULT_PROJECT_ID"] = auth.default_project.id
+        env["LANGFUSE_DEFAULT_PROJECT_ROLE"] = auth.default_project.role
+    for provider in auth.providers:
+        env.update(provider_environment(provider))
+    return env
+
+
+def cognito_environment(client_id: str, issuer: str, allow_account_linking: bool) -> dict[str, str]:
+    """Plain Cognito variables; the client secret travels separately as an ECS secret."""
+    return {
+        "AUTH_COGNITO_CLIENT_ID": client_id,
+        "AUTH_COGNITO_ISSUER": issuer,
+        "AUTH_COGNITO_ALLOW_ACCOUNT_LINKING": str(allow_account_linking).lower(),
+    }
+
+
+def auth_variable_names(cfg: EnvironmentConfig) -> set[str]:
+    """Names of every plain auth variable web gets for ``cfg`` (for contract tests)."""
+    names = set(access_environment(cfg))
+    if cfg.auth.cognito is not None:
+        names |= set(cognito_environment("", "", False))
+    return names
+
+
+def auth_secret_names(cfg: EnvironmentConfig) -> set[str]:
+    """Names of every auth secret web gets for ``cfg``."""
+    names = {provider_secret_name(p) for p in cfg.auth.providers}
+    if cfg.auth.cognito is not None:
+        names.add(COGNITO_SECRET)
+    return names
