@@ -21,6 +21,7 @@ PINNED_LOGICAL_IDS = {
         "AuthClientSecretBC100459",
     },
     "AWS::Cognito::UserPool": {"AuthUserPool8115E87F"},
+    "AWS::Backup::BackupVault": {"BackupVaultADF21B19"},
 }
 # Present in every environment; the rest of the table only where the config asks for it.
 ALWAYS_PRESENT = {
@@ -37,6 +38,8 @@ RETAINED_WHEN_KEEPING_DATA = {
     "AWS::EFS::FileSystem": "Retain",
     "AWS::S3::Bucket": "Retain",
     "AWS::Cognito::UserPool": "Retain",
+    "AWS::ElastiCache::ReplicationGroup": "Snapshot",
+    "AWS::Backup::BackupVault": "Retain",
 }
 KEY_SECRETS = {
     "DatabaseSecret3B817195",
@@ -61,10 +64,11 @@ def test_retained_environments_keep_every_stateful_resource(
 ) -> None:
     if not example_env.config.retains_data:
         return
-    for kind, policy in RETAINED_WHEN_KEEPING_DATA.items():
-        for logical_id, resource in example_env.resources(kind).items():
-            assert resource["DeletionPolicy"] == policy, logical_id
-            assert resource["UpdateReplacePolicy"] == policy, logical_id
+    for template in example_env.templates:
+        for kind, policy in RETAINED_WHEN_KEEPING_DATA.items():
+            for logical_id, resource in example_env.resources(kind, template).items():
+                assert resource["DeletionPolicy"] == policy, logical_id
+                assert resource["UpdateReplacePolicy"] == policy, logical_id
     secrets = example_env.resources("AWS::SecretsManager::Secret")
     for logical_id in KEY_SECRETS:
         assert secrets[logical_id]["DeletionPolicy"] == "Retain", logical_id
@@ -79,3 +83,14 @@ def test_disposable_environment_deletes_everything(dev: SynthesizedEnvironment) 
             assert resource.get("DeletionPolicy", "Delete") == "Delete", logical_id
     (cluster,) = dev.resources("AWS::RDS::DBCluster").values()
     assert cluster["Properties"]["DeletionProtection"] is False
+
+
+def test_stacks_that_keep_data_have_termination_protection(
+    example_env: SynthesizedEnvironment,
+) -> None:
+    import json
+
+    manifest = json.loads((example_env.outdir / "manifest.json").read_text())
+    for name in example_env.templates:
+        protected = manifest["artifacts"][name]["properties"].get("terminationProtection", False)
+        assert protected is example_env.config.retains_data, name

@@ -28,15 +28,15 @@ class LangfuseEnvironment:
         self.global_stack: GlobalStack | None = None
         if needs_global_stack(config):
             self.global_stack = GlobalStack(scope, stack_name(config, "-Global"), config=config)
+        us_east_1 = self.global_stack
         self.main_stack = LangfuseStack(
             scope,
             stack_name(config),
             config=config,
-            cloudfront_certificate=(
-                self.global_stack.cloudfront_certificate if self.global_stack else None
-            ),
-            cognito_certificate=self.global_stack.cognito_certificate
-            if self.global_stack
+            cloudfront_certificate=us_east_1.cloudfront_certificate if us_east_1 else None,
+            cognito_certificate=us_east_1.cognito_certificate if us_east_1 else None,
+            cloudfront_web_acl_arn=us_east_1.web_acl.arn
+            if us_east_1 and us_east_1.web_acl
             else None,
         )
         if self.global_stack is not None:

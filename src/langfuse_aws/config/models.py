@@ -241,8 +241,8 @@ class EdgeConfig(StrictModel):
     """Custom domain. Default none (CloudFront's https://<id>.cloudfront.net)."""
 
     allowed_cidrs: list[str] = Field(default_factory=list)
-    """IPv4 CIDR ranges allowed to reach Langfuse; empty means everyone. In alb mode enforced by
-    the load balancer's security group."""
+    """IPv4 CIDR ranges allowed to reach Langfuse; empty means everyone. Enforced by the WAF web
+    ACL, and in alb mode also by the load balancer's security group."""
 
     allow_insecure_http: bool = False
     """Accept serving plain HTTP (alb mode without a domain). Default false: refused."""
@@ -261,6 +261,34 @@ class EdgeConfig(StrictModel):
             if not pattern.match(cidr):
                 raise ValueError(f"'{cidr}' is not an IPv4 CIDR like 203.0.113.0/24")
         return value
+
+
+class WafConfig(StrictModel):
+    """AWS WAF web ACL on the edge (CLOUDFRONT scope in us-east-1, or REGIONAL on the ALB)."""
+
+    enabled: bool = True
+    """Attach a web ACL. Default on."""
+
+    managed_rules: bool = True
+    """AWS managed rule groups: common rule set, known bad inputs, IP reputation. Default on.
+    The common set's body-size rule never blocks Langfuse ingestion, OTel or media paths."""
+
+    rate_limit: int | None = Field(default=3000, ge=10, le=2_000_000_000)
+    """Requests per client IP per 5 minutes before WAF blocks it; none turns the rule off.
+    Default 3000 (SDKs batch events, so normal use stays far below)."""
+
+
+class BackupConfig(StrictModel):
+    """AWS Backup of Aurora and the ClickHouse file system."""
+
+    enabled: bool = True
+    """Daily backups into a dedicated vault. Default on."""
+
+    hour_utc: int = Field(default=3, ge=0, le=23)
+    """Hour (UTC) the daily backup starts. Default 3."""
+
+    retention_days: int = Field(default=35, ge=1, le=3650)
+    """How long each backup is kept. Default 35."""
 
 
 class LogsConfig(StrictModel):
@@ -507,6 +535,12 @@ class EnvironmentConfig(StrictModel):
 
     logs: LogsConfig = LogsConfig()
     """Log retention. Default 30 days."""
+
+    waf: WafConfig = WafConfig()
+    """Web application firewall. Default: managed rules and a rate limit."""
+
+    backup: BackupConfig = BackupConfig()
+    """AWS Backup plan. Default: daily, kept 35 days."""
 
     auth: AuthConfig = AuthConfig()
     """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:

@@ -211,11 +211,11 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "only applies to edge.mode alb without a domain (every other set-up is HTTPS): "
             "remove it",
         )
-    if edge.allowed_cidrs and edge.mode == "cloudfront":
+    if edge.allowed_cidrs and edge.mode == "cloudfront" and not cfg.waf.enabled:
         yield ConfigIssue(
             "edge.allowed_cidrs",
-            "in cloudfront mode is enforced by the WAF web ACL: add waf settings when they are "
-            "available, or use edge.mode: alb",
+            "in cloudfront mode is enforced by the WAF web ACL, which is off: set waf.enabled: "
+            "true or remove the list",
         )
 
 

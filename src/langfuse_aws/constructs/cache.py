@@ -9,6 +9,7 @@ from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config.models import CacheConfig
+from .removal import database_removal_policy
 
 VALKEY_PORT = 6379
 
@@ -29,6 +30,7 @@ class Cache(Construct):
         *,
         vpc: ec2.IVpc,
         config: CacheConfig,
+        retain: bool,
     ) -> None:
         super().__init__(scope, id_)
         self.port = VALKEY_PORT
@@ -84,6 +86,8 @@ class Cache(Construct):
             snapshot_retention_limit=1,
             auto_minor_version_upgrade=True,
         )
+        # Keep a final snapshot of queued jobs when the environment keeps its data.
+        self.replication_group.apply_removal_policy(database_removal_policy(retain))
         self.connections = ec2.Connections(
             security_groups=[self.security_group],
             default_port=ec2.Port.tcp(VALKEY_PORT),

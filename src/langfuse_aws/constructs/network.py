@@ -86,6 +86,16 @@ class Network(Construct):
                 "to save CloudWatch cost; every other environment keeps them.",
             )
         if nat_provider is not None:
+            # Private subnets route their internet traffic through the instance: admit the VPC.
+            nat_provider.connections.allow_from(
+                ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.all_traffic(), "VPC to NAT"
+            )
+            acknowledge(
+                nat_provider.security_group,
+                "AwsSolutions-EC23",
+                "The NAT instance admits only this VPC's own CIDR block, which cdk-nag cannot "
+                "read because the block is a CloudFormation reference.",
+            )
             self._acknowledge_nat_instance()
 
     def _acknowledge_nat_instance(self) -> None:

@@ -8,14 +8,17 @@ from constructs import Construct
 
 from ..config.models import EnvironmentConfig
 from ..constructs.dns import hosted_zone
+from ..constructs.waf import WebAcl
 
 GLOBAL_REGION = "us-east-1"
 
 
 def needs_global_stack(cfg: EnvironmentConfig) -> bool:
     """True when something must be created in us-east-1 for this environment."""
-    cloudfront_domain = cfg.edge.mode == "cloudfront" and cfg.edge.domain is not None
-    return cloudfront_domain or cognito_domain_name(cfg) is not None
+    cloudfront = cfg.edge.mode == "cloudfront"
+    cloudfront_domain = cloudfront and cfg.edge.domain is not None
+    cloudfront_waf = cloudfront and cfg.waf.enabled
+    return cloudfront_domain or cloudfront_waf or cognito_domain_name(cfg) is not None
 
 
 def cognito_domain_name(cfg: EnvironmentConfig) -> str | None:
@@ -27,7 +30,7 @@ def cognito_domain_name(cfg: EnvironmentConfig) -> str | None:
 
 
 class GlobalStack(Stack):
-    """Certificates for CloudFront and for the Cognito login domain (both must be in us-east-1)."""
+    """What must live in us-east-1: CloudFront and Cognito-domain certificates, the CLOUDFRONT WAF."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
@@ -35,11 +38,20 @@ class GlobalStack(Stack):
             id_,
             env=Environment(account=config.account, region=GLOBAL_REGION),
             cross_region_references=True,
-            description=f"Langfuse {config.name}: us-east-1 resources for CloudFront",
+            description=f"Langfuse {config.name}: us-east-1 resources for CloudFront and Cognito",
             termination_protection=config.retains_data,
         )
         self.cloudfront_certificate: acm.ICertificate | None = None
         self.cognito_certificate: acm.ICertificate | None = None
+        self.web_acl: WebAcl | None = None
+        if config.edge.mode == "cloudfront" and config.waf.enabled:
+            self.web_acl = WebAcl(
+                self,
+                "Waf",
+                config=config.waf,
+                allowed_cidrs=list(config.edge.allowed_cidrs),
+                cloudfront=True,
+            )
         domain = config.edge.domain
         if domain is None:
             return

@@ -7,6 +7,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ..auth.cognito import CognitoAuth
@@ -14,6 +15,7 @@ from ..auth.contract import COGNITO_SECRET, access_environment, cognito_environm
 from ..auth.providers import PROVIDER_SPECS, callback_path, provider_secret_name
 from ..config.models import EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
+from ..constructs.backup import Backups
 from ..constructs.cache import Cache
 from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
 from ..constructs.cloudfront_edge import CloudFrontEdge
@@ -26,6 +28,7 @@ from ..constructs.log_retention import retention_days
 from ..constructs.network import Network
 from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
+from ..constructs.waf import WebAcl
 from ..langfuse import contract
 from .global_stack import cognito_domain_name
 
@@ -41,12 +44,15 @@ class LangfuseStack(Stack):
         config: EnvironmentConfig,
         cloudfront_certificate: acm.ICertificate | None = None,
         cognito_certificate: acm.ICertificate | None = None,
+        cloudfront_web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(
             scope,
             id_,
             env=Environment(account=config.account, region=config.region),
-            cross_region_references=bool(cloudfront_certificate or cognito_certificate),
+            cross_region_references=bool(
+                cloudfront_certificate or cognito_certificate or cloudfront_web_acl_arn
+            ),
             description=f"Langfuse {config.name}: self-hosted Langfuse {config.langfuse.version}",
             termination_protection=config.retains_data,
         )
@@ -62,7 +68,7 @@ class LangfuseStack(Stack):
         )
         secrets = AppSecrets(self, "Secrets", retain=retain)
         database = Database(self, "Database", vpc=vpc, config=config.database, retain=retain)
-        cache = Cache(self, "Cache", vpc=vpc, config=config.cache)
+        cache = Cache(self, "Cache", vpc=vpc, config=config.cache, retain=retain)
         cluster = ServiceCluster(self, "Compute", vpc=vpc)
 
         clickhouse_server: ClickHouseServer | None = None
@@ -79,6 +85,16 @@ class LangfuseStack(Stack):
         else:
             assert config.clickhouse.external is not None  # guaranteed by config rules
             clickhouse = external_clickhouse(self, config.clickhouse.external)
+
+        if config.backup.enabled:
+            Backups(
+                self,
+                "Backup",
+                config=config.backup,
+                database=database.cluster,
+                file_system=clickhouse_server.file_system if clickhouse_server else None,
+                retain=retain,
+            )
 
         edge = config.edge
         domain = edge.domain
@@ -114,6 +130,7 @@ class LangfuseStack(Stack):
                 certificate=cloudfront_certificate,
                 price_class=edge.price_class,
                 access_logs=access_logs.bucket,
+                web_acl_arn=cloudfront_web_acl_arn,
             )
             host = domain.name if domain else cdn.domain_name
             if domain and zone:
@@ -126,6 +143,20 @@ class LangfuseStack(Stack):
                     ipv6=True,
                 )
         else:
+            if config.waf.enabled:
+                waf = WebAcl(
+                    self,
+                    "Waf",
+                    config=config.waf,
+                    allowed_cidrs=list(edge.allowed_cidrs),
+                    cloudfront=False,
+                )
+                wafv2.CfnWebACLAssociation(
+                    self,
+                    "WafAssociation",
+                    resource_arn=load_balancer.alb.load_balancer_arn,
+                    web_acl_arn=waf.arn,
+                )
             host = domain.name if domain else load_balancer.dns_name
             if domain and zone:
                 self.alias_records = AliasRecords(

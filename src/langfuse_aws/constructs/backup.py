@@ -1,0 +1,50 @@
+"""AWS Backup for the stores whose loss is data loss: Aurora and the ClickHouse file system."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_efs as efs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from ..compliance import acknowledge
+from ..config.models import BackupConfig
+from .removal import data_removal_policy
+
+
+class Backups(Construct):
+    """A dedicated vault and a daily plan covering Aurora and (when present) ClickHouse's EFS."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: BackupConfig,
+        database: rds.DatabaseCluster,
+        file_system: efs.IFileSystem | None,
+        retain: bool,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.vault = backup.BackupVault(self, "Vault", removal_policy=data_removal_policy(retain))
+        self.plan = backup.BackupPlan(self, "Plan", backup_vault=self.vault)
+        self.plan.add_rule(
+            backup.BackupPlanRule(
+                rule_name="Daily",
+                schedule_expression=events.Schedule.cron(hour=str(config.hour_utc), minute="0"),
+                delete_after=Duration.days(config.retention_days),
+            )
+        )
+        resources = [backup.BackupResource.from_rds_database_cluster(database)]
+        if file_system is not None:
+            resources.append(backup.BackupResource.from_efs_file_system(file_system))
+        selection = self.plan.add_selection("Stateful", resources=resources)
+        acknowledge(
+            selection,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSBackupServiceRolePolicyForBackup]",
+            "AWS Backup's own service-role policy is the documented, AWS-maintained permission "
+            "set for taking backups of the selected resources.",
+        )
