@@ -28,9 +28,9 @@ class Network(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
-        nat_provider: ec2.NatProvider | None = None
+        nat_instance: ec2.NatInstanceProviderV2 | None = None
         if config.nat == "instance":
-            nat_provider = ec2.NatProvider.instance_v2(
+            nat_instance = ec2.NatProvider.instance_v2(
                 instance_type=ec2.InstanceType("t4g.nano"),
                 machine_image=ec2.MachineImage.latest_amazon_linux2023(
                     cpu_type=ec2.AmazonLinuxCpuType.ARM_64
@@ -47,7 +47,7 @@ class Network(Construct):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(config.cidr),
-            nat_gateway_provider=nat_provider,
+            nat_gateway_provider=nat_instance,
             nat_gateways=1 if config.nat == "instance" else config.nat_gateways,
             restrict_default_security_group=False,
             subnet_configuration=[
@@ -85,13 +85,13 @@ class Network(Construct):
                 "Flow logs were switched off in this environment's YAML (network.flow_logs: false) "
                 "to save CloudWatch cost; every other environment keeps them.",
             )
-        if nat_provider is not None:
+        if nat_instance is not None:
             # Private subnets route their internet traffic through the instance: admit the VPC.
-            nat_provider.connections.allow_from(
+            nat_instance.connections.allow_from(
                 ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.all_traffic(), "VPC to NAT"
             )
             acknowledge(
-                nat_provider.security_group,
+                nat_instance.security_group,
                 "AwsSolutions-EC23",
                 "The NAT instance admits only this VPC's own CIDR block, which cdk-nag cannot "
                 "read because the block is a CloudFormation reference.",
