@@ -9,14 +9,23 @@ CDK_FLAGS := --no-notices --no-version-reporting -c env=$(ENV)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test check lint typecheck unit schema bench diff deploy destroy clean
+.PHONY: setup synth test check lint typecheck unit schema bench compliance diff deploy destroy clean
 
-setup: $(VENV)/.installed node_modules/.installed
+CHECKOV_VENV := .venv-checkov
+
+setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# checkov pins libraries that clash with cfn-lint and pytest, so it gets its own venv.
+$(CHECKOV_VENV)/.installed: constraints-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints-checkov.txt checkov
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -45,6 +54,9 @@ check: test
 
 schema: setup
 	$(PY) scripts/write_schema.py schema/environment.schema.json
+
+compliance: setup
+	$(PY) scripts/compliance_report.py compliance/REPORT.md
 
 bench: setup
 	$(PY) scripts/bench.py

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from cfnlint.api import ManualArgs, lint
 
+from langfuse_aws.compliance.report import acknowledgements, render_report
 from synth import SynthesizedEnvironment
 
 # Every cfn-lint warning we accept, with the reason. Anything else fails the gate.
@@ -52,21 +54,20 @@ def test_cdk_nag_fails_synth_on_a_finding(tmp_path) -> None:  # type: ignore[no-
 
 
 def test_acknowledgements_are_narrow_and_reasoned(any_env: SynthesizedEnvironment) -> None:
-    found = acknowledgements(any_env)
+    found = acknowledgements(any_env.outdir)
     assert found, "expected the reviewed acknowledgements to be recorded"
-    for path, rule, reason in found:
-        assert path.strip("/").count("/") >= 1, f"{rule} acknowledged on a whole stack ({path})"
-        assert len(reason.split()) >= 6 and reason.endswith("."), (path, rule, reason)
+    for ack in found:
+        assert ack.construct_path.strip("/").count("/") >= 1, f"{ack.rule} on a whole stack"
+        assert len(ack.reason.split()) >= 6 and ack.reason.endswith("."), ack
 
 
-def acknowledgements(env: SynthesizedEnvironment) -> list[tuple[str, str, str]]:
-    """(construct path, rule id, reason) of every acknowledged cdk-nag rule."""
-    found = []
-    for metadata_file in env.outdir.glob("*.metadata.json"):
-        for path, entries in json.loads(metadata_file.read_text()).items():
-            for entry in entries:
-                if entry.get("type") == "aws:cdk:acknowledged-rules":
-                    for rule, reason in entry["data"].items():
-                        if "AwsSolutions-" in rule:
-                            found.append((path, rule, reason))
-    return found
+def test_committed_compliance_report_is_current() -> None:
+    import yaml
+
+    from conftest import EXAMPLE_NAMES, synthesized
+
+    repo = Path(__file__).resolve().parents[1]
+    accepted = yaml.safe_load((repo / "compliance" / "checkov-accepted.yaml").read_text())
+    found = {name: acknowledgements(synthesized(name).outdir) for name in sorted(EXAMPLE_NAMES)}
+    committed = (repo / "compliance" / "REPORT.md").read_text()
+    assert render_report(found, accepted) == committed, "run `make compliance` and commit it"

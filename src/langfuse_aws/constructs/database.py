@@ -81,7 +81,17 @@ class Database(Construct):
             removal_policy=database_removal_policy(retain),
             backup=rds.BackupProps(retention=Duration.days(config.backup_retention_days)),
             copy_tags_to_snapshot=True,
+            monitoring_interval=Duration.seconds(60),
         )
+        monitoring_role = self.cluster.node.try_find_child("MonitoringRole")
+        if monitoring_role is not None:
+            acknowledge(
+                monitoring_role,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonRDSEnhancedMonitoringRole]",
+                "RDS enhanced monitoring requires this AWS-maintained role policy, which only "
+                "lets RDS publish operating-system metrics to CloudWatch Logs.",
+            )
         acknowledge(
             self.cluster,
             "AwsSolutions-RDS11",

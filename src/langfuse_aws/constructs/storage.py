@@ -31,7 +31,14 @@ class LogBucket(Construct):
             enforce_ssl=True,
             # CloudFront standard logging writes with ACLs, so the bucket owner must own them.
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireLogs", expiration=Duration.days(90))],
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireLogs",
+                    expiration=Duration.days(90),
+                    noncurrent_version_expiration=Duration.days(7),
+                )
+            ],
             removal_policy=data_removal_policy(retain),
             auto_delete_objects=not retain,
         )
