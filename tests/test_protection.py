@@ -250,3 +250,18 @@ def test_backup_plan(example: SynthesizedEnvironment, dev: SynthesizedEnvironmen
     (vault,) = example.resources("AWS::Backup::BackupVault").values()
     assert vault["DeletionPolicy"] == "Retain"
     assert not dev.resources("AWS::Backup::BackupPlan")
+
+
+# CDK adds these handlers while resolving cross-region references, after every aspect has run,
+# so no log group can be attached to them from this app; each runs once per deployment.
+FUNCTIONS_WITHOUT_OWN_LOG_GROUP = ("CustomCrossRegionExportReader", "CustomCrossRegionExportWriter")
+
+
+def test_every_function_logs_to_a_group_with_retention(any_env: SynthesizedEnvironment) -> None:
+    for name, template in any_env.templates.items():
+        resources = template["Resources"]
+        for logical_id, function in any_env.resources("AWS::Lambda::Function", name).items():
+            if logical_id.startswith(FUNCTIONS_WITHOUT_OWN_LOG_GROUP):
+                continue
+            group_ref = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            assert "RetentionInDays" in resources[group_ref]["Properties"], logical_id

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Aspects, Stack, Tags
 from constructs import Construct
 
+from .compliance.function_logs import FunctionLogRetention
 from .config.models import EnvironmentConfig
+from .constructs.log_retention import retention_days
 from .stacks.global_stack import GlobalStack, needs_global_stack
 from .stacks.langfuse_stack import LangfuseStack
 
@@ -41,7 +43,9 @@ class LangfuseEnvironment:
         )
         if self.global_stack is not None:
             self.main_stack.add_stack_dependency(self.global_stack)
+        retention = retention_days(config.logs.retention_days)
         for stack in self.stacks:
+            Aspects.of(stack).add(FunctionLogRetention(retention))
             Tags.of(stack).add("project", PROJECT_TAG)
             Tags.of(stack).add("environment", config.name)
             for key, value in config.tags.items():

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+_PLAIN_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def format_segment(part: object) -> str:
+    """One path segment; keys with dots, spaces or nothing in them are quoted to stay readable."""
+    text = str(part)
+    return text if _PLAIN_SEGMENT.match(text) else repr(text)
+
+
+def format_path(parts: Iterable[object]) -> str:
+    """A dotted field path such as ``edge.domain.zone_id`` or ``auth.providers.0.issuer``."""
+    return ".".join(format_segment(part) for part in parts)
 
 
 @dataclass(frozen=True)

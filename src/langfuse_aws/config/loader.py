@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import ConfigError, ConfigIssue
+from .errors import ConfigError, ConfigIssue, format_path, format_segment
 from .models import EnvironmentConfig
 from .rules import check_rules
 
@@ -120,7 +120,7 @@ def _literal_secrets(node: Any, path: str = "") -> Iterator[ConfigIssue]:
     """Secret values written into the YAML: they would end up in templates and git history."""
     if isinstance(node, dict):
         for key, value in node.items():
-            here = f"{path}.{key}" if path else str(key)
+            here = f"{path}.{format_segment(key)}" if path else format_segment(key)
             if isinstance(key, str) and key in LITERAL_SECRET_KEYS:
                 yield ConfigIssue(
                     here,
@@ -142,7 +142,7 @@ def _display_name(path: Path) -> str:
 
 
 def _issue_from_pydantic(error: Any) -> ConfigIssue:
-    path = ".".join(str(part) for part in error["loc"])
+    path = format_path(error["loc"])
     kind = error["type"]
     given = error.get("input")
     if kind == "missing":
