@@ -43,6 +43,18 @@ def _managed(
     )
 
 
+def _block(
+    name: str, priority: int, statement: wafv2.CfnWebACL.StatementProperty
+) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=statement,
+        visibility_config=_visibility(name),
+    )
+
+
 def _path_starts_with(path: str) -> wafv2.CfnWebACL.StatementProperty:
     return wafv2.CfnWebACL.StatementProperty(
         byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
@@ -86,11 +98,10 @@ class WebAcl(Construct):
                 description="Langfuse: networks allowed to reach the app",
             )
             rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name="AllowListOnly",
-                    priority=0,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
+                _block(
+                    "AllowListOnly",
+                    0,
+                    wafv2.CfnWebACL.StatementProperty(
                         not_statement=wafv2.CfnWebACL.NotStatementProperty(
                             statement=wafv2.CfnWebACL.StatementProperty(
                                 ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(
@@ -99,21 +110,18 @@ class WebAcl(Construct):
                             )
                         )
                     ),
-                    visibility_config=_visibility("AllowListOnly"),
                 )
             )
         if config.rate_limit is not None:
             rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RateLimitPerIp",
-                    priority=1,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
+                _block(
+                    "RateLimitPerIp",
+                    1,
+                    wafv2.CfnWebACL.StatementProperty(
                         rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
                             limit=config.rate_limit, aggregate_key_type="IP"
                         )
                     ),
-                    visibility_config=_visibility("RateLimitPerIp"),
                 )
             )
         if config.managed_rules:
@@ -121,11 +129,10 @@ class WebAcl(Construct):
                 _managed("AWSManagedRulesAmazonIpReputationList", 2),
                 _managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
                 _managed("AWSManagedRulesCommonRuleSet", 4, overrides=[BODY_SIZE_RULE]),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="OversizedBodyOutsideIngestion",
-                    priority=5,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
+                _block(
+                    "OversizedBodyOutsideIngestion",
+                    5,
+                    wafv2.CfnWebACL.StatementProperty(
                         and_statement=wafv2.CfnWebACL.AndStatementProperty(
                             statements=[
                                 wafv2.CfnWebACL.StatementProperty(
@@ -147,7 +154,6 @@ class WebAcl(Construct):
                             ]
                         )
                     ),
-                    visibility_config=_visibility("OversizedBodyOutsideIngestion"),
                 ),
             ]
         self.web_acl = wafv2.CfnWebACL(
