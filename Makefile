@@ -1,19 +1,28 @@
-# langfuse-aws: one entry point for every task. Both `make synth` and `make test` set up
-# .venv (pinned Python deps) and node_modules (pinned aws-cdk CLI) on first use.
+# langfuse-aws: one entry point for every task. `make synth` sets up .venv (pinned Python deps)
+# and node_modules (pinned aws-cdk CLI) on first use; `make test` also sets up checkov's venv.
 SHELL := /bin/bash
 ENV ?= example
 VENV := .venv
 PY := $(VENV)/bin/python
 CDK := npx --no-install cdk
-CDK_FLAGS := --no-notices --no-version-reporting -c env=$(ENV)
+CONFIG ?=
+OUT ?= cdk.out
+# CONFIG=<file> synthesizes any config file; otherwise config/$(ENV).yaml.
+CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONFIG),-c env=$(ENV))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup synth test check lint typecheck unit schema bench compliance diff deploy destroy clean
+.PHONY: setup setup-synth setup-checkov synth bootstrap test check lint typecheck unit schema bench compliance diff deploy destroy clean
 
 CHECKOV_VENV := .venv-checkov
 
-setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+# What synth needs: the Python deps and the CDK CLI.
+setup-synth: $(VENV)/.installed node_modules/.installed
+
+# What the test gate needs on top: checkov.
+setup-checkov: $(CHECKOV_VENV)/.installed
+
+setup: setup-synth setup-checkov
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -32,16 +41,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-synth: setup
-	rm -rf cdk.out
-	$(CDK) synth $(CDK_FLAGS) --quiet
-	$(PY) scripts/summarize.py cdk.out
+# Offline by design: --no-lookups makes any context lookup an error instead of an AWS call.
+synth: setup-synth
+	rm -rf $(OUT)
+	$(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output $(OUT)
+	$(PY) scripts/summarize.py $(OUT)
 
-lint: setup
+lint: setup-synth
 	$(PY) -m ruff check src tests scripts app.py
 	$(PY) -m ruff format --check src tests scripts app.py
 
-typecheck: setup
+typecheck: setup-synth
 	$(PY) -m mypy
 
 unit: setup
@@ -52,22 +62,22 @@ test: lint typecheck unit
 
 check: test
 
-schema: setup
+schema: setup-synth
 	$(PY) scripts/write_schema.py schema/environment.schema.json
 
-compliance: setup
+compliance: setup-synth
 	$(PY) scripts/compliance_report.py compliance/REPORT.md
 
-bench: setup
+bench: setup-synth
 	$(PY) scripts/bench.py
 
-diff: setup
+diff: setup-synth
 	$(CDK) diff $(CDK_FLAGS) --all
 
-deploy: setup
+deploy: setup-synth
 	$(CDK) deploy $(CDK_FLAGS) --all
 
-destroy: setup
+destroy: setup-synth
 	$(CDK) destroy $(CDK_FLAGS) --all
 
 clean:

@@ -1,17 +1,18 @@
-"""Synthesize an environment the way app.py does and expose its templates to tests."""
+"""Synthesize an environment the way users do (`make synth`) and expose its assembly to tests."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from langfuse_aws import FEATURE_FLAGS, LangfuseEnvironment, add_compliance_checks, load_config
+from langfuse_aws import load_config
 from langfuse_aws.config import EnvironmentConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +29,8 @@ class SynthesizedEnvironment:
     templates: dict[str, dict[str, Any]]
     main_stack: str
     global_stack: str | None
+    manifest: dict[str, Any]
+    cli_output: str
 
     @property
     def main(self) -> dict[str, Any]:
@@ -45,23 +48,44 @@ class SynthesizedEnvironment:
 
 
 def synthesize(config_path: Path) -> SynthesizedEnvironment:
-    """Build and synthesize with cdk-nag on: a finding fails here, as it does in app.py."""
+    """Synthesize ``config_path`` with `make synth`, the path users take: the CDK CLI, offline.
+
+    An error annotation, a failed validation plugin (cdk-nag) or a context lookup makes the CLI
+    exit non-zero, which fails here with its output.
+    """
     config = load_config(config_path)
     outdir = Path(tempfile.mkdtemp(prefix=f"cdk-{config.name}-"))
-    app = App(outdir=str(outdir), context=FEATURE_FLAGS)
-    env = LangfuseEnvironment(app, config)
-    add_compliance_checks(app)
-    app.synth()
-    templates = {
-        stack.stack_name: json.loads((outdir / stack.template_file).read_text())
-        for stack in env.stacks
+    result = subprocess.run(
+        ["make", "--no-print-directory", "synth", f"CONFIG={config_path}", f"OUT={outdir}"],
+        cwd=REPO,
+        env=dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"make synth CONFIG={config_path} failed:\n{result.stderr}")
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stacks = {
+        artifact["displayName"]: artifact
+        for artifact in manifest["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
     }
+    templates = {
+        name: json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+        for name, artifact in stacks.items()
+    }
+    main = f"Langfuse-{config.name}"
+    global_ = f"{main}-Global"
     return SynthesizedEnvironment(
         config=config,
         outdir=outdir,
         templates=templates,
-        main_stack=env.main_stack.stack_name,
-        global_stack=env.global_stack.stack_name if env.global_stack else None,
+        main_stack=main,
+        global_stack=global_ if global_ in templates else None,
+        manifest=manifest,
+        cli_output=result.stdout + result.stderr,
     )
 
 

@@ -66,6 +66,16 @@ class Network(Construct):
             },
             **zone_settings,  # type: ignore[arg-type]
         )
+        if config.availability_zones:
+            for subnet in (
+                self.vpc.public_subnets + self.vpc.private_subnets + self.vpc.isolated_subnets
+            ):
+                acknowledge(
+                    subnet,
+                    "CloudFormation-Validate::W3010",
+                    "The zones are named in the YAML on purpose, so that synth never looks them "
+                    "up in the account and every deploy lands in the same zones.",
+                )
         if config.flow_logs:
             flow_log_group = logs.LogGroup(
                 self,

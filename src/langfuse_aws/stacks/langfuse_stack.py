@@ -267,6 +267,18 @@ class LangfuseStack(Stack):
 
         self._outputs(cluster)
 
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones from the YAML, so that synth never looks them up in the account.
+
+        ``ec2.Vpc`` checks configured zones against this list; CDK's default answers it with a
+        context lookup, which needs AWS credentials once an account is set. Without an account
+        and zone list the stack is environment-agnostic and CDK's own answer (Fn::GetAZs) is
+        used.
+        """
+        zones = self.config.network.availability_zones
+        return list(zones) if zones else list(super().availability_zones)
+
     def _outputs(self, cluster: ServiceCluster) -> None:
         CfnOutput(self, "LangfuseUrl", value=self.public_url, description="Open Langfuse here")
         auth = self.config.auth
