@@ -66,7 +66,7 @@ def alb_domain() -> SynthesizedEnvironment:
 
 @pytest.fixture(scope="session")
 def v3() -> SynthesizedEnvironment:
-    """tests/fixtures/v3.yaml: a Langfuse v3 release."""
+    """tests/fixtures/v3.yaml: a Langfuse v3 release, an explicit Cognito domain prefix."""
     return synthesized("v3")
 
 

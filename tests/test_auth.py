@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from langfuse_aws.auth.cognito import default_domain_prefix
+import re
+
+from cfn_eval import evaluate, pseudo_parameters
 from synth import SynthesizedEnvironment, task_container
 
 
@@ -89,14 +91,41 @@ def test_worker_gets_no_login_settings(any_env: SynthesizedEnvironment) -> None:
 
 def test_prefix_domain_without_a_custom_domain(example: SynthesizedEnvironment) -> None:
     _, domain = only(example.resources("AWS::Cognito::UserPoolDomain"))
-    assert domain["Properties"]["Domain"] == default_domain_prefix(example.config)
-    assert domain["Properties"]["Domain"] == default_domain_prefix(example.config)  # deterministic
     assert domain["Properties"]["ManagedLoginVersion"] == 2
     assert "CustomDomainConfig" not in domain["Properties"]
     assert example.resources("AWS::Cognito::ManagedLoginBranding")
     # The us-east-1 stack holds only the CLOUDFRONT web ACL here: no certificate is needed.
     assert example.global_stack is not None
     assert not example.resources("AWS::CertificateManager::Certificate", example.global_stack)
+
+
+# Cognito's rule for a prefix domain (CreateUserPoolDomain): 1-63 characters, this pattern, and
+# none of the words aws, amazon, cognito. It is unique in a region across all AWS accounts.
+COGNITO_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
+
+
+def test_default_prefix_is_unique_per_deployment_and_stable(
+    example: SynthesizedEnvironment,
+) -> None:
+    _, domain = only(example.resources("AWS::Cognito::UserPoolDomain"))
+    expression = domain["Properties"]["Domain"]
+    team_a = "0f6c2a9e-1b7d-11ef-9c3a-0a1b2c3d4e5f"
+    team_b = "5d1e8b40-1b7e-11ef-8f21-06aa77bb88cc"
+    stack = example.main_stack
+    first = evaluate(expression, pseudo_parameters(stack, team_a, account="111111111111"))
+    second = evaluate(expression, pseudo_parameters(stack, team_b, account="222222222222"))
+    assert first == "langfuse-example-0f6c2a9e"
+    assert second == "langfuse-example-5d1e8b40"
+    # The same stack (same id) keeps its name on every update.
+    assert evaluate(expression, pseudo_parameters(stack, team_a, account="111111111111")) == first
+    for prefix in (first, second):
+        assert COGNITO_PREFIX.match(prefix) and len(prefix) <= 63
+        assert not any(word in prefix for word in ("aws", "amazon", "cognito"))
+
+
+def test_explicit_prefix_wins(v3: SynthesizedEnvironment) -> None:
+    _, domain = only(v3.resources("AWS::Cognito::UserPoolDomain"))
+    assert domain["Properties"]["Domain"] == "legacy-acme-langfuse"
 
 
 def test_custom_login_domain_waits_for_the_app_record(federated: SynthesizedEnvironment) -> None:

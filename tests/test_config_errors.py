@@ -174,6 +174,24 @@ BAD_CONFIGS = [
         "cfg.yaml: auth.cognito.domain_prefix 'my-cognito-login' contains a word Cognito reserves "
         "(aws, amazon, cognito): choose another",
     ),
+    (
+        BASE.replace("name: tt", "name: aws-prod") + "auth:\n  cognito: {}\n",
+        "cfg.yaml: name 'aws-prod' contains a word Cognito reserves (aws, amazon, cognito), and "
+        "the default login domain prefix includes the environment name: rename the environment "
+        "or set auth.cognito.domain_prefix",
+    ),
+    (
+        BASE + "auth:\n  cognito: {domain_prefix: Langfuse_Login}\n",
+        "cfg.yaml: auth.cognito.domain_prefix is 'Langfuse_Login', which is not in the expected "
+        "form: 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a "
+        "hyphen (e.g. acme-langfuse)",
+    ),
+    (
+        BASE + "auth:\n  cognito: {domain_prefix: " + "a" * 64 + "}\n",
+        "cfg.yaml: auth.cognito.domain_prefix is '" + "a" * 56 + "..., which is not in the "
+        "expected form: 1 to 63 lower-case letters, digits and hyphens, not starting or ending "
+        "with a hyphen (e.g. acme-langfuse)",
+    ),
 ]
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from aws_cdk import Duration, SecretValue, Stack
+from aws_cdk import Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -27,10 +26,16 @@ PRESIGNUP_CODE = Path(__file__).resolve().parent / "presignup"
 MFA = {"off": cognito.Mfa.OFF, "optional": cognito.Mfa.OPTIONAL, "required": cognito.Mfa.REQUIRED}
 
 
-def default_domain_prefix(cfg: EnvironmentConfig) -> str:
-    """Deterministic, globally-unlikely-to-clash prefix: langfuse-<env>-<hash>."""
-    seed = f"{cfg.account or 'any'}:{cfg.region}:{cfg.name}".encode()
-    return f"langfuse-{cfg.name}-{hashlib.sha256(seed).hexdigest()[:8]}"
+def default_domain_prefix(stack: Stack, environment_name: str) -> str:
+    """``langfuse-<env>-<first 8 hex digits of the stack's id>``, resolved at deploy time.
+
+    Cognito prefix domains are unique across every AWS account in a region, so a name computed
+    from the config alone would be the same for every team that deploys the same config. The
+    stack id (``arn:...:stack/<name>/<uuid>``) is unique to this deployment and never changes
+    while the stack exists, so the login URL stays the same across updates.
+    """
+    stack_uuid = Fn.select(2, Fn.split("/", stack.stack_id))
+    return Fn.join("-", ["langfuse", environment_name, Fn.select(0, Fn.split("-", stack_uuid))])
 
 
 class CognitoAuth(Construct):
@@ -195,7 +200,8 @@ class CognitoAuth(Construct):
             self.domain = self.user_pool.add_domain(
                 "Domain",
                 cognito_domain=cognito.CognitoDomainOptions(
-                    domain_prefix=config.domain_prefix or default_domain_prefix(environment)
+                    domain_prefix=config.domain_prefix
+                    or default_domain_prefix(Stack.of(self), environment.name)
                 ),
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )

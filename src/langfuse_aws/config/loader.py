@@ -156,7 +156,7 @@ def _issue_from_pydantic(error: Any) -> ConfigIssue:
         return ConfigIssue(path, f"is {given!r}: use one of {expected}")
     if kind == "string_pattern_mismatch":
         return ConfigIssue(
-            path, f"is {given!r}, which is not in the expected form: {_pattern_hint(path)}"
+            path, f"is {_short(given)}, which is not in the expected form: {_pattern_hint(path)}"
         )
     message = str(error["msg"]).removeprefix("Value error, ")
     return ConfigIssue(path, f"is {_short(given)}: {message}")
@@ -174,6 +174,8 @@ _PATTERN_HINTS = {
     "edge.domain.name": "a lower-case host name such as langfuse.example.com",
     "edge.domain.zone_id": "a hosted zone id such as Z0123456789ABCDEFGHIJ (Route 53 > Hosted zones)",
     "edge.domain.zone_name": "the zone's domain such as example.com",
+    "auth.cognito.domain_prefix": "1 to 63 lower-case letters, digits and hyphens, not "
+    "starting or ending with a hyphen (e.g. acme-langfuse)",
     "network.cidr": "an IPv4 range from /16 to /24 such as 10.40.0.0/16",
 }
 

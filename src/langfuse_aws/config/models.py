@@ -375,8 +375,10 @@ class CognitoConfig(StrictModel):
     domain_prefix: str | None = Field(
         default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
     )
-    """Prefix of the Cognito-hosted login domain (<prefix>.auth.<region>.amazoncognito.com).
-    Default: langfuse-<env>-<hash>, deterministic per account, region and environment."""
+    """Prefix of the Cognito-hosted login domain (<prefix>.auth.<region>.amazoncognito.com):
+    1 to 63 lower-case letters, digits and hyphens, unique in the region across all AWS
+    accounts, without aws, amazon or cognito. Default: langfuse-<env>-<8 hex digits of the
+    stack's id>, unique to the deployment and stable across its updates."""
 
     custom_domain: bool = False
     """Serve the login page on auth.<edge.domain.name> (needs edge.domain). Default off."""

@@ -265,6 +265,17 @@ def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
                 "auth.cognito.domain_prefix",
                 f"'{prefix}' contains a word Cognito reserves (aws, amazon, cognito): choose another",
             )
+        if (
+            not prefix
+            and not cognito.custom_domain
+            and any(word in cfg.name for word in RESERVED_DOMAIN_WORDS)
+        ):
+            yield ConfigIssue(
+                "name",
+                f"'{cfg.name}' contains a word Cognito reserves (aws, amazon, cognito), and the "
+                "default login domain prefix includes the environment name: rename the "
+                "environment or set auth.cognito.domain_prefix",
+            )
         names = [s.name for s in cognito.saml] + [o.name for o in cognito.oidc]
         if len(set(names)) != len(names):
             yield ConfigIssue(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_events as events
@@ -29,7 +29,13 @@ class Backups(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.vault = backup.BackupVault(self, "Vault", removal_policy=data_removal_policy(retain))
-        self.plan = backup.BackupPlan(self, "Plan", backup_vault=self.vault)
+        # Plan names are unique in an account and region: carry the stack (environment) name.
+        self.plan = backup.BackupPlan(
+            self,
+            "Plan",
+            backup_vault=self.vault,
+            backup_plan_name=f"{Stack.of(self).stack_name}-daily",
+        )
         self.plan.add_rule(
             backup.BackupPlanRule(
                 rule_name="Daily",
