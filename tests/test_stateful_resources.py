@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from conftest import synthesized
 from synth import SynthesizedEnvironment
 
 # A changed logical id makes CloudFormation delete the old resource and create a new one:
@@ -34,7 +37,7 @@ ALWAYS_PRESENT = {
     "DatabaseSecret3B817195",
 }
 RETAINED_WHEN_KEEPING_DATA = {
-    "AWS::RDS::DBCluster": "Snapshot",
+    "AWS::RDS::DBCluster": "Retain",
     "AWS::EFS::FileSystem": "Retain",
     "AWS::S3::Bucket": "Retain",
     "AWS::Cognito::UserPool": "Retain",
@@ -59,11 +62,10 @@ def test_stateful_logical_ids_are_pinned(example_env: SynthesizedEnvironment) ->
     assert present >= ALWAYS_PRESENT
 
 
-def test_retained_environments_keep_every_stateful_resource(
-    example_env: SynthesizedEnvironment,
-) -> None:
-    if not example_env.config.retains_data:
-        return
+@pytest.mark.parametrize("name", ["example", "prod"])
+def test_retained_environments_keep_every_stateful_resource(name: str) -> None:
+    example_env = synthesized(name)
+    assert example_env.config.retains_data
     for template in example_env.templates:
         for kind, policy in RETAINED_WHEN_KEEPING_DATA.items():
             for logical_id, resource in example_env.resources(kind, template).items():

@@ -213,6 +213,10 @@ class ClickHouseServer(Construct):
                 ],
             ),
         )
+        # With the circuit breaker on, a task that fails to mount EFS rolls the whole stack
+        # back: start ClickHouse only once every mount target is available.
+        self.service.node.add_dependency(self.file_system.mount_targets_available)
+        cluster.host(self.service)
         self.file_system.connections.allow_default_port_from(self.security_group)
         self.endpoint = ClickHouseEndpoint(
             url=f"http://{HTTP_ALIAS}:{HTTP_PORT}",

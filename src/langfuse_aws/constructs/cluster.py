@@ -28,3 +28,12 @@ class ServiceCluster(Construct):
             type=servicediscovery.NamespaceType.DNS_PRIVATE,
             use_for_service_connect=True,
         )
+
+    def host(self, service: ecs.BaseService) -> None:
+        """Make ``service`` wait for the whole cluster, its capacity providers included.
+
+        CDK associates the capacity providers with the cluster in a separate resource that the
+        service does not reference; without this dependency CloudFormation may create the
+        service first and ECS refuses a strategy naming providers not yet associated.
+        """
+        service.node.add_dependency(self.cluster)

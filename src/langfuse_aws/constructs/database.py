@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import string
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config.models import DatabaseConfig
-from .removal import data_removal_policy, database_removal_policy
+from .removal import data_removal_policy
 
 DATABASE_NAME = "langfuse"
 DATABASE_USER = "langfuse"
@@ -23,7 +24,8 @@ class Database(Construct):
     """An encrypted Aurora PostgreSQL Serverless v2 cluster in the isolated subnets.
 
     The generated password uses letters and digits only (URL-safe). In environments that keep
-    data the cluster has deletion protection and leaves a final snapshot when removed.
+    data the cluster has deletion protection and is retained, with its subnet group, parameter
+    group and secret, when the stack is deleted; its instances are deleted.
     """
 
     def __init__(
@@ -53,6 +55,8 @@ class Database(Construct):
             engine=engine,
             description="Langfuse: TLS required, UTC",
             parameters={"rds.force_ssl": "1", "timezone": "UTC"},
+            # RDS refuses to delete a parameter group that a kept cluster still uses.
+            removal_policy=data_removal_policy(retain),
         )
         readers = (
             [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True)]
@@ -78,11 +82,30 @@ class Database(Construct):
             storage_encrypted=True,
             iam_authentication=True,
             deletion_protection=retain,
-            removal_policy=database_removal_policy(retain),
+            # Kept clusters are retained as they are (deletion protection on): CloudFormation
+            # cannot delete a protected cluster, so a final-snapshot policy would fail destroy.
+            removal_policy=data_removal_policy(retain),
             backup=rds.BackupProps(retention=Duration.days(config.backup_retention_days)),
             copy_tags_to_snapshot=True,
             monitoring_interval=Duration.seconds(60),
         )
+        # The data lives in the cluster's storage, not in its instances. Deleting the instances
+        # on stack deletion leaves no network interface in the VPC, so the VPC can be deleted
+        # while the cluster, protected and without compute, stays and costs storage only.
+        self.instances = [
+            instance.node.default_child
+            for instance in self.cluster.node.children
+            if isinstance(instance.node.default_child, rds.CfnDBInstance)
+        ]
+        for instance in self.instances:
+            instance.apply_removal_policy(RemovalPolicy.DESTROY)
+        self.writer = self.cluster.node.find_child("Writer")
+        # Containers read the attached secret: its Ref waits for the attachment, which adds
+        # the cluster's host and port to the secret that Langfuse builds DATABASE_URL from.
+        attached = self.cluster.secret
+        if attached is None:  # pragma: no cover - from_secret credentials always attach
+            raise RuntimeError("the database secret was not attached to the cluster")
+        self.client_secret: secretsmanager.ISecret = attached
         monitoring_role = self.cluster.node.try_find_child("MonitoringRole")
         if monitoring_role is not None:
             acknowledge(

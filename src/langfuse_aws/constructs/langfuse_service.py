@@ -105,6 +105,7 @@ class LangfuseService(Construct):
                 namespace=cluster.namespace.namespace_arn
             ),
         )
+        cluster.host(self.service)
         if enable_exec:
             acknowledge(
                 self.task_definition.task_role,

@@ -207,7 +207,7 @@ class LangfuseStack(Stack):
             public_url=self.public_url,
             region=self.region,
             bucket_name=storage.bucket.bucket_name,
-            database_secret=database.secret,
+            database_secret=database.client_secret,
             database_name=DATABASE_NAME,
             redis_host=cache.host,
             redis_port=cache.port,
@@ -252,7 +252,11 @@ class LangfuseStack(Stack):
             enable_exec=lf.enable_exec,
             log_retention=retention,
         )
-        # Roll web (which runs the migrations) out before the worker.
+        # Web runs the Postgres and ClickHouse migrations at start and exits when they fail:
+        # it starts only once the database writer and ClickHouse run. The worker follows web.
+        self.web.service.node.add_dependency(database.writer)
+        if clickhouse_server is not None:
+            self.web.service.node.add_dependency(clickhouse_server.service)
         self.worker.service.node.add_dependency(self.web.service)
         self.web.service.attach_to_application_target_group(load_balancer.target_group)
         load_balancer.security_group.connections.allow_to(
