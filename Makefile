@@ -47,6 +47,13 @@ synth: setup-synth
 	$(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output $(OUT)
 	$(PY) scripts/summarize.py $(OUT)
 
+# Bootstraps every account/region the environment's stacks need (read from the synthesized
+# assembly; us-east-1 too for CloudFront environments). Needs credentials for the account.
+bootstrap: synth
+	@echo "Bootstrapping the environments these stacks deploy to:"
+	@$(PY) scripts/bootstrap_targets.py $(OUT)
+	$(CDK) bootstrap --no-notices --app $(OUT)
+
 lint: setup-synth
 	$(PY) -m ruff check src tests scripts app.py
 	$(PY) -m ruff format --check src tests scripts app.py

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config.models import CacheConfig
-from .removal import database_removal_policy
+from .removal import snapshot_removal_policy
 
 VALKEY_PORT = 6379
 
@@ -87,7 +87,7 @@ class Cache(Construct):
             auto_minor_version_upgrade=True,
         )
         # Keep a final snapshot of queued jobs when the environment keeps its data.
-        self.replication_group.apply_removal_policy(database_removal_policy(retain))
+        self.replication_group.apply_removal_policy(snapshot_removal_policy(retain))
         self.connections = ec2.Connections(
             security_groups=[self.security_group],
             default_port=ec2.Port.tcp(VALKEY_PORT),

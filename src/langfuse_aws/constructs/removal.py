@@ -10,6 +10,6 @@ def data_removal_policy(retain: bool) -> RemovalPolicy:
     return RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
 
 
-def database_removal_policy(retain: bool) -> RemovalPolicy:
-    """SNAPSHOT keeps a final snapshot of databases in environments that keep data."""
+def snapshot_removal_policy(retain: bool) -> RemovalPolicy:
+    """SNAPSHOT: a final snapshot, then delete (Valkey), in environments that keep data."""
     return RemovalPolicy.SNAPSHOT if retain else RemovalPolicy.DESTROY
