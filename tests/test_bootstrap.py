@@ -11,7 +11,7 @@ from synth import REPO, SynthesizedEnvironment
 
 sys.path.insert(0, str(REPO / "scripts"))
 
-from bootstrap_targets import bootstrap_targets  # noqa: E402
+from bootstrap_targets import bootstrap_targets
 
 
 def test_every_stack_region_is_bootstrapped(any_env: SynthesizedEnvironment) -> None:
@@ -20,9 +20,7 @@ def test_every_stack_region_is_bootstrapped(any_env: SynthesizedEnvironment) -> 
     expected = {f"aws://{account}/{any_env.config.region}": {any_env.main_stack}}
     if any_env.config.edge.mode == "cloudfront":
         # The CLOUDFRONT-scope web ACL can only be created in us-east-1.
-        expected.setdefault(f"aws://{account}/us-east-1", set()).add(
-            f"{any_env.main_stack}-Global"
-        )
+        expected.setdefault(f"aws://{account}/us-east-1", set()).add(f"{any_env.main_stack}-Global")
     assert targets == expected
 
 
