@@ -86,3 +86,9 @@ def federated() -> SynthesizedEnvironment:
 def direct() -> SynthesizedEnvironment:
     """tests/fixtures/direct-providers.yaml: every kind of direct provider field."""
     return synthesized("direct-providers")
+
+
+@pytest.fixture(scope="session")
+def images() -> SynthesizedEnvironment:
+    """tests/fixtures/images.yaml: ghcr.io, an ECR pull-through cache, digests everywhere."""
+    return synthesized("images")

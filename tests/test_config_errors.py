@@ -30,7 +30,7 @@ BAD_CONFIGS = [
     (
         BASE + "langfuse:\n  version: latest\n",
         "cfg.yaml: langfuse.version is 'latest', which is not in the expected form: an exact "
-        "release such as 4.39.0 (never latest or a major only)",
+        "release such as 4.38.0 (never latest or a major only)",
     ),
     (
         BASE + "langfuse:\n  version: 3.150.0\n  migration_mode: dual\n",
@@ -69,9 +69,9 @@ BAD_CONFIGS = [
         "cfg.yaml: cache.multi_az needs cache.replicas of at least 1 (a standby to fail over to)",
     ),
     (
-        BASE + "clickhouse:\n  fargate: {image_tag: '24.8'}\n",
-        "cfg.yaml: clickhouse.fargate.image_tag is 24.8: Langfuse 4.39.0 needs ClickHouse 25.12 or "
-        "newer (use 26.4)",
+        BASE + "clickhouse:\n  fargate: {image_tag: '24.8.14.39'}\n",
+        "cfg.yaml: clickhouse.fargate.image_tag is 24.8.14.39: Langfuse 4.38.0 needs ClickHouse 25.12 or "
+        "newer (use 26.4.4.38)",
     ),
     (
         BASE + "clickhouse:\n  mode: external\n",
@@ -173,6 +173,42 @@ BAD_CONFIGS = [
         BASE + "auth:\n  cognito: {domain_prefix: my-cognito-login}\n",
         "cfg.yaml: auth.cognito.domain_prefix 'my-cognito-login' contains a word Cognito reserves "
         "(aws, amazon, cognito): choose another",
+    ),
+    (
+        BASE + "clickhouse:\n  fargate: {image_tag: '26.4'}\n",
+        "cfg.yaml: clickhouse.fargate.image_tag is '26.4', which is not in the expected form: an "
+        "exact release such as 26.4.4.38 (a floating tag like 26.4 changes the image on its own)",
+    ),
+    (
+        BASE + "langfuse:\n  web_digest: sha256:abc\n",
+        "cfg.yaml: langfuse.web_digest is 'sha256:abc', which is not in the expected form: "
+        "sha256: and 64 lower-case hex digits",
+    ),
+    (
+        BASE + "langfuse:\n  registry: quay\n",
+        "cfg.yaml: langfuse.registry is 'quay': use one of 'dockerhub' or 'ghcr'",
+    ),
+    (
+        BASE + "registry_cache:\n  dockerhub_credentials_secret: "
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub-AbCdEf\n",
+        "cfg.yaml: registry_cache.dockerhub_credentials_secret is 'arn:aws:secretsmanager:eu-west-1"
+        ":111122223333:secret:doc..., which is not in the expected form: the full ARN of a secret "
+        "named ecr-pullthroughcache/..., e.g. arn:aws:secretsmanager:eu-west-1:111122223333:"
+        "secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+    ),
+    (
+        BASE + "account: '111122223333'\nnetwork: {availability_zones: [eu-west-1a, eu-west-1b]}"
+        "\nregistry_cache:\n  ghcr_credentials_secret: arn:aws:secretsmanager:us-east-1:"
+        "444455556666:secret:ecr-pullthroughcache/ghcr-AbCdEf\n",
+        "cfg.yaml: registry_cache.ghcr_credentials_secret is in us-east-1, but ECR needs the secret "
+        "in the environment's region eu-west-1: copy the secret there\n"
+        "cfg.yaml: registry_cache.ghcr_credentials_secret is in account 444455556666, but ECR "
+        "needs it in the environment's account 111122223333: create the secret there",
+    ),
+    (
+        BASE + "registry_cache: {}\n",
+        "cfg.yaml: registry_cache names no credentials secret: set dockerhub_credentials_secret "
+        "and/or ghcr_credentials_secret, or remove registry_cache",
     ),
     (
         BASE.replace("name: tt", "name: aws-prod") + "auth:\n  cognito: {}\n",

@@ -150,10 +150,11 @@ def test_nextauth_url_is_the_custom_domain(
     )
 
 
-def test_web_and_worker_share_one_pinned_tag(any_env: SynthesizedEnvironment) -> None:
-    version = any_env.config.langfuse.version
-    assert task_container(any_env, "Web")["Image"] == f"langfuse/langfuse:{version}"
-    assert task_container(any_env, "Worker")["Image"] == f"langfuse/langfuse-worker:{version}"
+def test_web_and_worker_share_one_pinned_tag(example_env: SynthesizedEnvironment) -> None:
+    """Examples pull from Docker Hub by tag (the images fixture covers ghcr, cache, digests)."""
+    version = example_env.config.langfuse.version
+    assert task_container(example_env, "Web")["Image"] == f"langfuse/langfuse:{version}"
+    assert task_container(example_env, "Worker")["Image"] == f"langfuse/langfuse-worker:{version}"
 
 
 def test_external_clickhouse_settings(alb_domain: SynthesizedEnvironment) -> None:

@@ -25,6 +25,14 @@ class StrictModel(BaseModel):
     )
 
 
+ImageDigest = Annotated[
+    str,
+    Field(
+        pattern=r"^sha256:[a-f0-9]{64}$",
+        description="Image digest (sha256:<64 hex digits>) that pins the exact image bytes.",
+    ),
+]
+
 SecretReference = Annotated[
     str,
     Field(
@@ -60,9 +68,19 @@ class TaskSize(StrictModel):
 class LangfuseConfig(StrictModel):
     """The Langfuse web and worker containers."""
 
-    version: str = Field(default="4.39.0", pattern=SEMVER_PATTERN)
+    version: str = Field(default="4.38.0", pattern=SEMVER_PATTERN)
     """Exact Langfuse release, the same for web and worker (never latest or a floating major).
-    Default 4.39.0. A 3.x release also works; see migration_mode for the v3 to v4 upgrade."""
+    Default 4.38.0. A 3.x release also works; see migration_mode for the v3 to v4 upgrade."""
+
+    registry: Literal["dockerhub", "ghcr"] = "dockerhub"
+    """Where the Langfuse images come from: dockerhub (langfuse/langfuse) or ghcr
+    (ghcr.io/langfuse/langfuse). ghcr avoids Docker Hub's anonymous pull rate limit."""
+
+    web_digest: ImageDigest | None = None
+    """Optional digest of the web image of `version` (sha256:...): pins the exact bytes."""
+
+    worker_digest: ImageDigest | None = None
+    """Optional digest of the worker image of `version` (sha256:...)."""
 
     migration_mode: Literal["none", "legacy", "dual"] = "none"
     """v3 to v4 data migration phase (v4 only). none: fresh install or migration finished;
@@ -169,8 +187,11 @@ class StorageConfig(StrictModel):
 class ClickHouseFargateConfig(StrictModel):
     """A single ClickHouse server on Fargate with its data on EFS."""
 
-    image_tag: str = Field(default="26.4", pattern=r"^\d+\.\d+(\.\d+){0,2}$")
-    """clickhouse/clickhouse-server tag. Default 26.4. Langfuse v4 needs 25.12 or newer."""
+    image_tag: str = Field(default="26.4.4.38", pattern=r"^\d+\.\d+\.\d+\.\d+$")
+    """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse v4 needs 25.12 or newer."""
+
+    image_digest: ImageDigest | None = None
+    """Optional digest of the image of `image_tag` (sha256:...): pins the exact bytes."""
 
     cpu: Literal[1024, 2048, 4096, 8192] = 2048
     """vCPU units. Default 2048 (Langfuse's minimum)."""
@@ -493,6 +514,35 @@ class AuthConfig(StrictModel):
         return self.cognito is not None or bool(self.providers)
 
 
+PullThroughCacheSecret = Annotated[
+    str,
+    Field(
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache/"
+        r"[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
+        description="Full ARN of an existing secret named ecr-pullthroughcache/... holding the "
+        "registry's username and accessToken.",
+    ),
+]
+
+
+class RegistryCacheConfig(StrictModel):
+    """Pull images through an Amazon ECR pull-through cache instead of from the registry.
+
+    ECR keeps a copy in this account, so crash loops and rolling deploys never hit a public
+    registry's rate limit. ECR needs credentials for both registries: an existing Secrets
+    Manager secret in the environment's account and region, named ecr-pullthroughcache/...,
+    with the keys username and accessToken.
+    """
+
+    dockerhub_credentials_secret: PullThroughCacheSecret | None = None
+    """Full ARN of the Docker Hub credentials secret. Docker Hub images (ClickHouse, and
+    Langfuse with registry dockerhub) go through the cache when set."""
+
+    ghcr_credentials_secret: PullThroughCacheSecret | None = None
+    """Full ARN of the GitHub Container Registry credentials secret (a token with
+    read:packages). Langfuse images with registry ghcr go through the cache when set."""
+
+
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""
 
@@ -518,7 +568,7 @@ class EnvironmentConfig(StrictModel):
     """VPC layout. Default: new /16 VPC over 2 AZs with one NAT gateway."""
 
     langfuse: LangfuseConfig = LangfuseConfig()
-    """Langfuse web and worker containers. Default: v4.39.0, one small task each."""
+    """Langfuse web and worker containers. Default: v4.38.0, one small task each."""
 
     database: DatabaseConfig = DatabaseConfig()
     """Aurora PostgreSQL Serverless v2. Default: 17.9, 0.5 to 4 ACU, writer only."""
@@ -547,6 +597,10 @@ class EnvironmentConfig(StrictModel):
     auth: AuthConfig = AuthConfig()
     """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:
     Langfuse's own password login only."""
+
+    registry_cache: RegistryCacheConfig | None = None
+    """Pull images through an ECR pull-through cache (avoids public registries' rate limits).
+    Default: pull from Docker Hub or ghcr.io directly."""
 
     @property
     def retains_data(self) -> bool:

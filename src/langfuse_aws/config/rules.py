@@ -67,7 +67,7 @@ def _langfuse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     if major not in (3, 4):
         yield ConfigIssue(
             "langfuse.version",
-            f"is {lf.version}: only Langfuse 3.x and 4.x releases are supported (e.g. 4.39.0)",
+            f"is {lf.version}: only Langfuse 3.x and 4.x releases are supported (e.g. 4.38.0)",
         )
     if major == 3 and lf.migration_mode != "none":
         yield ConfigIssue(
@@ -177,7 +177,7 @@ def _clickhouse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             yield ConfigIssue(
                 "clickhouse.fargate.image_tag",
                 f"is {ch.fargate.image_tag}: Langfuse {cfg.langfuse.version} needs ClickHouse "
-                f"{needed[0]}.{needed[1]} or newer (use 26.4)",
+                f"{needed[0]}.{needed[1]} or newer (use 26.4.4.38)",
             )
         if not _fargate_memory_fits(ch.fargate.cpu, ch.fargate.memory_mib):
             yield ConfigIssue(
@@ -311,7 +311,46 @@ def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             )
 
 
-RULES: tuple[Rule, ...] = (_network, _langfuse, _database, _cache, _clickhouse, _edge, _auth)
+def _registry_cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """ECR only uses a credentials secret in the cache rule's own account and region."""
+    cache = cfg.registry_cache
+    if cache is None:
+        return
+    for field in ("dockerhub_credentials_secret", "ghcr_credentials_secret"):
+        arn = getattr(cache, field)
+        if arn is None:
+            continue
+        _, _, _, region, account, _ = arn.split(":", 5)
+        if region != cfg.region:
+            yield ConfigIssue(
+                f"registry_cache.{field}",
+                f"is in {region}, but ECR needs the secret in the environment's region "
+                f"{cfg.region}: copy the secret there",
+            )
+        if cfg.account and account != cfg.account:
+            yield ConfigIssue(
+                f"registry_cache.{field}",
+                f"is in account {account}, but ECR needs it in the environment's account "
+                f"{cfg.account}: create the secret there",
+            )
+    if cache.dockerhub_credentials_secret is None and cache.ghcr_credentials_secret is None:
+        yield ConfigIssue(
+            "registry_cache",
+            "names no credentials secret: set dockerhub_credentials_secret and/or "
+            "ghcr_credentials_secret, or remove registry_cache",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    _network,
+    _langfuse,
+    _database,
+    _cache,
+    _clickhouse,
+    _edge,
+    _auth,
+    _registry_cache,
+)
 
 
 def check_rules(cfg: EnvironmentConfig) -> list[ConfigIssue]:

@@ -15,6 +15,7 @@ from constructs import Construct
 from ..compliance import acknowledge
 from ..config.models import ClickHouseExternalConfig, ClickHouseFargateConfig
 from .cluster import ServiceCluster
+from .images import ImageRef, ImageSource
 from .removal import data_removal_policy
 from .secret_refs import import_secret
 
@@ -22,6 +23,7 @@ HTTP_PORT = 8123
 NATIVE_PORT = 9000
 HTTP_ALIAS = "clickhouse-http"
 NATIVE_ALIAS = "clickhouse-native"
+CLICKHOUSE_IMAGE = "clickhouse/clickhouse-server"
 CLICKHOUSE_USER = "langfuse"
 CLICKHOUSE_UID = "101"
 DATA_PATH = "/var/lib/clickhouse"
@@ -81,6 +83,7 @@ class ClickHouseServer(Construct):
         *,
         cluster: ServiceCluster,
         config: ClickHouseFargateConfig,
+        images: ImageSource,
         retain: bool,
         log_retention: logs.RetentionDays,
     ) -> None:
@@ -148,8 +151,9 @@ class ClickHouseServer(Construct):
         log_group = logs.LogGroup(self, "Logs", retention=log_retention)
         container = task.add_container(
             "clickhouse",
-            image=ecs.ContainerImage.from_registry(
-                f"clickhouse/clickhouse-server:{config.image_tag}"
+            image=images.container_image(
+                ImageRef("dockerhub", CLICKHOUSE_IMAGE, config.image_tag, config.image_digest),
+                task,
             ),
             entry_point=["/bin/sh", "-c"],
             command=[

@@ -11,6 +11,7 @@ from constructs import Construct
 from ..compliance import acknowledge
 from ..config.models import TaskSize
 from .cluster import ServiceCluster
+from .images import ImageRef, ImageSource
 
 
 class LangfuseService(Construct):
@@ -28,7 +29,8 @@ class LangfuseService(Construct):
         id_: str,
         *,
         cluster: ServiceCluster,
-        image: str,
+        image: ImageRef,
+        images: ImageSource,
         size: TaskSize,
         port: int,
         health_path: str,
@@ -53,7 +55,7 @@ class LangfuseService(Construct):
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
         self.container = self.task_definition.add_container(
             "langfuse",
-            image=ecs.ContainerImage.from_registry(image),
+            image=images.container_image(image, self.task_definition),
             environment=environment,
             secrets=secrets,
             port_mappings=[ecs.PortMapping(container_port=port, name="http")],

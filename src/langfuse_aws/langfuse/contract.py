@@ -13,6 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from ..config.models import EnvironmentConfig, TaskSize
+from ..constructs.images import ImageRef
 from ..constructs.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
 
 WEB_IMAGE = "langfuse/langfuse"
@@ -66,9 +67,16 @@ class LangfuseRuntime:
     auth_secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
 
 
-def image(name: str, cfg: EnvironmentConfig) -> str:
-    """Pinned image reference; web and worker always share one tag."""
-    return f"{name}:{cfg.langfuse.version}"
+def web_image(cfg: EnvironmentConfig) -> ImageRef:
+    """The web image of the configured release; web and worker always share one tag."""
+    lf = cfg.langfuse
+    return ImageRef(lf.registry, WEB_IMAGE, lf.version, lf.web_digest)
+
+
+def worker_image(cfg: EnvironmentConfig) -> ImageRef:
+    """The worker image of the configured release."""
+    lf = cfg.langfuse
+    return ImageRef(lf.registry, WORKER_IMAGE, lf.version, lf.worker_digest)
 
 
 def node_options(size: TaskSize) -> str:

@@ -22,6 +22,7 @@ from ..constructs.cloudfront_edge import CloudFrontEdge
 from ..constructs.cluster import ServiceCluster
 from ..constructs.database import DATABASE_NAME, Database
 from ..constructs.dns import AliasRecords, hosted_zone
+from ..constructs.images import ImageSource
 from ..constructs.langfuse_service import LangfuseService
 from ..constructs.load_balancer import LoadBalancer
 from ..constructs.log_retention import retention_days
@@ -70,6 +71,9 @@ class LangfuseStack(Stack):
         database = Database(self, "Database", vpc=vpc, config=config.database, retain=retain)
         cache = Cache(self, "Cache", vpc=vpc, config=config.cache, retain=retain)
         cluster = ServiceCluster(self, "Compute", vpc=vpc)
+        images = ImageSource(
+            self, "Images", environment_name=config.name, cache=config.registry_cache
+        )
 
         clickhouse_server: ClickHouseServer | None = None
         if config.clickhouse.mode == "fargate":
@@ -78,6 +82,7 @@ class LangfuseStack(Stack):
                 "ClickHouse",
                 cluster=cluster,
                 config=config.clickhouse.fargate,
+                images=images,
                 retain=retain,
                 log_retention=retention,
             )
@@ -229,7 +234,8 @@ class LangfuseStack(Stack):
             self,
             "Web",
             cluster=cluster,
-            image=contract.image(contract.WEB_IMAGE, config),
+            image=contract.web_image(config),
+            images=images,
             size=lf.web,
             port=contract.WEB_PORT,
             health_path=contract.WEB_HEALTH_PATH,
@@ -243,7 +249,8 @@ class LangfuseStack(Stack):
             self,
             "Worker",
             cluster=cluster,
-            image=contract.image(contract.WORKER_IMAGE, config),
+            image=contract.worker_image(config),
+            images=images,
             size=lf.worker,
             port=contract.WORKER_PORT,
             health_path=contract.WORKER_HEALTH_PATH,
