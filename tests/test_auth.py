@@ -143,6 +143,13 @@ def test_custom_login_domain_waits_for_the_app_record(federated: SynthesizedEnvi
         if v["Properties"]["Name"] == "auth.lf.acme.io."
     ]  # fmt: skip
     assert len(login_records) == 1
+    # The alias reads the domain's CloudFront endpoint from the domain resource itself (no
+    # custom resource calling DescribeUserPoolDomain, the deprecated cloudFrontDomainName).
+    (domain_id,) = federated.resources("AWS::Cognito::UserPoolDomain")
+    assert login_records[0]["Properties"]["AliasTarget"]["DNSName"] == {
+        "Fn::GetAtt": [domain_id, "CloudFrontDistribution"]
+    }
+    assert not federated.resources("Custom::UserPoolCloudFrontDomainName")
     certificates = federated.resources(
         "AWS::CertificateManager::Certificate", federated.global_stack
     )

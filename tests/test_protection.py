@@ -179,7 +179,7 @@ def ingress_table(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
 
 def expected_ingress(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
     cfg = env.config
-    table = {("Web", "3000", "LoadBalancer")}
+    table = {("Web", "3000", "EdgeLoadBalancer")}
     for client in ("Web", "Worker"):
         table |= {("DatabaseCluster", "5432", client), ("Cache", "6379", client)}
         if cfg.clickhouse.mode == "fargate":
@@ -187,11 +187,11 @@ def expected_ingress(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
     if cfg.clickhouse.mode == "fargate":
         table.add(("ClickHouseDataEfs", "2049", "ClickHouse"))
     if cfg.edge.mode == "cloudfront":
-        table.add(("LoadBalancer", "80", "EdgeVpcOrigin"))
+        table.add(("EdgeLoadBalancer", "80", "EdgeCdnVpcOrigin"))
     else:
         ports = ["80", "443"] if cfg.edge.domain else ["80"]
         sources = cfg.edge.allowed_cidrs or ["0.0.0.0/0"]
-        table |= {("LoadBalancer", p, s) for p in ports for s in sources}
+        table |= {("EdgeLoadBalancer", p, s) for p in ports for s in sources}
     if cfg.network.nat == "instance":
         table.add(("NetworkVpcNat", "all", "VpcCidr"))
     return table

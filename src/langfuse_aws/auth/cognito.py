@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, Fn, SecretValue, Stack
@@ -38,6 +39,18 @@ def default_domain_prefix(stack: Stack, environment_name: str) -> str:
     return Fn.join("-", ["langfuse", environment_name, Fn.select(0, Fn.split("-", stack_uuid))])
 
 
+@dataclass(frozen=True)
+class CognitoCustomDomain:
+    """The login page on the adopter's own host name (auth.<app host>)."""
+
+    domain_name: str
+    certificate: acm.ICertificate
+    """us-east-1 certificate for domain_name (Cognito custom domains use CloudFront)."""
+    zone: route53.IHostedZone
+    app_record: IConstruct
+    """The app's own A record: Cognito refuses a custom domain whose parent host has none."""
+
+
 class CognitoAuth(Construct):
     """A Cognito user pool that decides who may open Langfuse.
 
@@ -58,7 +71,7 @@ class CognitoAuth(Construct):
         public_url: str,
         retain: bool,
         log_retention: logs.RetentionDays,
-        custom_domain: tuple[str, acm.ICertificate, route53.IHostedZone, IConstruct] | None = None,
+        custom_domain: CognitoCustomDomain | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.callback_url = f"{public_url}{callback_path(COGNITO_CALLBACK_ID)}"
@@ -171,31 +184,23 @@ class CognitoAuth(Construct):
         acknowledge_aws_custom_resource_provider(Stack.of(self))
 
         if custom_domain is not None:
-            domain_name, certificate, zone, app_record = custom_domain
+            domain_name = custom_domain.domain_name
             self.domain = self.user_pool.add_domain(
                 "Domain",
                 custom_domain=cognito.CustomDomainOptions(
-                    domain_name=domain_name, certificate=certificate
+                    domain_name=domain_name, certificate=custom_domain.certificate
                 ),
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )
             # Cognito refuses a custom domain whose parent host has no A record yet.
-            self.domain.node.add_dependency(app_record)
+            self.domain.node.add_dependency(custom_domain.app_record)
             route53.ARecord(
                 self,
                 "DomainRecord",
-                zone=zone,
+                zone=custom_domain.zone,
                 record_name=domain_name,
                 target=route53.RecordTarget.from_alias(targets.UserPoolDomainTarget(self.domain)),
             )
-            lookup = self.domain.node.try_find_child("CloudFrontDomainName")
-            if lookup is not None:
-                acknowledge(
-                    lookup,
-                    "AwsSolutions-IAM5[Resource::*]",
-                    "cognito-idp:DescribeUserPoolDomain, used to find the login domain's "
-                    "CloudFront target, supports no resource-level permissions.",
-                )
         else:
             self.domain = self.user_pool.add_domain(
                 "Domain",

@@ -5,31 +5,23 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_route53_targets as targets
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from ..auth.cognito import CognitoAuth
-from ..auth.contract import COGNITO_SECRET, access_environment, cognito_environment
-from ..auth.providers import PROVIDER_SPECS, callback_path, provider_secret_name
+from ..auth.login import LoginProps, wire_login
+from ..auth.providers import PROVIDER_SPECS, callback_path
 from ..config.models import EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
 from ..constructs.backup import Backups
 from ..constructs.cache import Cache
 from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
-from ..constructs.cloudfront_edge import CloudFrontEdge
 from ..constructs.cluster import ServiceCluster
 from ..constructs.database import DATABASE_NAME, Database
-from ..constructs.dns import AliasRecords, hosted_zone
+from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
 from ..constructs.langfuse_service import LangfuseService
-from ..constructs.load_balancer import LoadBalancer
 from ..constructs.log_retention import retention_days
 from ..constructs.network import Network
-from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
-from ..constructs.waf import WebAcl
 from ..langfuse import contract
 from .global_stack import cognito_domain_name
 
@@ -101,112 +93,35 @@ class LangfuseStack(Stack):
                 retain=retain,
             )
 
-        edge = config.edge
-        domain = edge.domain
-        zone = hosted_zone(self, "Zone", domain) if domain else None
-        alb_certificate = None
-        if edge.mode == "alb" and domain and zone:
-            alb_certificate = acm.Certificate(
-                self,
-                "AlbCertificate",
-                domain_name=domain.name,
-                validation=acm.CertificateValidation.from_dns(zone),
-            )
-        load_balancer = LoadBalancer(
+        edge = Edge(
             self,
-            "LoadBalancer",
-            vpc=vpc,
-            internet_facing=edge.mode == "alb",
-            certificate=alb_certificate,
-            allowed_cidrs=list(edge.allowed_cidrs),
-            idle_timeout_seconds=edge.idle_timeout_seconds,
-            target_port=contract.WEB_PORT,
-            health_path=contract.WEB_HEALTH_PATH,
-            access_logs=access_logs.bucket,
-        )
-        self.alias_records: AliasRecords | None = None
-        if edge.mode == "cloudfront":
-            cdn = CloudFrontEdge(
-                self,
-                "Edge",
-                load_balancer=load_balancer,
+            "Edge",
+            props=EdgeProps(
+                edge=config.edge,
+                waf=config.waf,
                 vpc=vpc,
-                domain_name=domain.name if domain else None,
-                certificate=cloudfront_certificate,
-                price_class=edge.price_class,
                 access_logs=access_logs.bucket,
-                web_acl_arn=cloudfront_web_acl_arn,
-            )
-            host = domain.name if domain else cdn.domain_name
-            if domain and zone:
-                self.alias_records = AliasRecords(
-                    self,
-                    "Dns",
-                    zone=zone,
-                    record_name=domain.name,
-                    target=targets.CloudFrontTarget(cdn.distribution),
-                    ipv6=True,
-                )
-        else:
-            if config.waf.enabled:
-                waf = WebAcl(
-                    self,
-                    "Waf",
-                    config=config.waf,
-                    allowed_cidrs=list(edge.allowed_cidrs),
-                    cloudfront=False,
-                )
-                wafv2.CfnWebACLAssociation(
-                    self,
-                    "WafAssociation",
-                    resource_arn=load_balancer.alb.load_balancer_arn,
-                    web_acl_arn=waf.arn,
-                )
-            host = domain.name if domain else load_balancer.dns_name
-            if domain and zone:
-                self.alias_records = AliasRecords(
-                    self,
-                    "Dns",
-                    zone=zone,
-                    record_name=domain.name,
-                    target=targets.LoadBalancerTarget(load_balancer.alb),
-                    ipv6=False,
-                )
-        scheme = "http" if edge.allow_insecure_http else "https"
-        self.public_url = f"{scheme}://{host}"
-
-        auth_environment = access_environment(config)
-        auth_secrets: dict[str, secretsmanager.ISecret] = {
-            provider_secret_name(p): import_secret(
-                self, f"{p.type.title().replace('-', '')}ClientSecret", p.client_secret_secret
-            )
-            for p in config.auth.providers
-        }
-        self.cognito: CognitoAuth | None = None
-        if config.auth.cognito is not None:
-            login_domain = cognito_domain_name(config)
-            self.cognito = CognitoAuth(
-                self,
-                "Auth",
-                config=config.auth.cognito,
-                environment=config,
+                target_port=contract.WEB_PORT,
+                health_path=contract.WEB_HEALTH_PATH,
+                cloudfront_certificate=cloudfront_certificate,
+                cloudfront_web_acl_arn=cloudfront_web_acl_arn,
+            ),
+        )
+        self.public_url = edge.public_url
+        login = wire_login(
+            self,
+            LoginProps(
+                config=config,
                 public_url=self.public_url,
                 retain=retain,
                 log_retention=retention,
-                custom_domain=(
-                    (login_domain, cognito_certificate, zone, self.alias_records.a_record)
-                    if login_domain and cognito_certificate and zone and self.alias_records
-                    else None
-                ),
-            )
-            auth_environment.update(
-                cognito_environment(
-                    self.cognito.client.user_pool_client_id,
-                    self.cognito.issuer,
-                    config.auth.cognito.allow_account_linking,
-                )
-            )
-            auth_secrets[COGNITO_SECRET] = self.cognito.client_secret
+                custom_domain_name=cognito_domain_name(config),
+                cognito_certificate=cognito_certificate,
+                zone=edge.zone,
+                app_record=edge.app_record,
+            ),
+        )
+        self.cognito = login.cognito
 
         runtime = contract.LangfuseRuntime(
             public_url=self.public_url,
@@ -226,8 +141,8 @@ class LangfuseStack(Stack):
             nextauth_secret=secrets.nextauth_secret,
             salt=secrets.salt,
             encryption_key=secrets.encryption_key,
-            auth_environment=auth_environment,
-            auth_secrets=auth_secrets,
+            auth_environment=login.environment,
+            auth_secrets=login.secrets,
         )
         lf = config.langfuse
         self.web = LangfuseService(
@@ -265,6 +180,7 @@ class LangfuseStack(Stack):
         if clickhouse_server is not None:
             self.web.service.node.add_dependency(clickhouse_server.service)
         self.worker.service.node.add_dependency(self.web.service)
+        load_balancer = edge.load_balancer
         self.web.service.attach_to_application_target_group(load_balancer.target_group)
         load_balancer.security_group.connections.allow_to(
             self.web.connections, ec2.Port.tcp(contract.WEB_PORT), "Load balancer to Langfuse web"

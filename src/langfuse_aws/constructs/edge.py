@@ -1,0 +1,120 @@
+"""How users reach Langfuse: CloudFront in front of an internal ALB, or an internet-facing ALB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from ..config.models import EdgeConfig, WafConfig
+from .cloudfront_edge import CloudFrontEdge
+from .dns import AliasRecords, hosted_zone
+from .load_balancer import LoadBalancer
+from .waf import WebAcl
+
+
+@dataclass(frozen=True)
+class EdgeProps:
+    """What the edge needs: its settings, the network, and what the us-east-1 stack made."""
+
+    edge: EdgeConfig
+    waf: WafConfig
+    vpc: ec2.IVpc
+    access_logs: s3.IBucket
+    target_port: int
+    health_path: str
+    cloudfront_certificate: acm.ICertificate | None = None
+    """us-east-1 certificate for edge.domain (cloudfront mode with a domain)."""
+    cloudfront_web_acl_arn: str | None = None
+    """The CLOUDFRONT-scope web ACL of the us-east-1 stack (cloudfront mode with WAF on)."""
+
+
+class Edge(Construct):
+    """The load balancer, and in front of it CloudFront or nothing, with WAF, TLS and DNS.
+
+    cloudfront mode: an internal ALB reachable only through a CloudFront VPC origin; HTTPS on
+    ``*.cloudfront.net`` or on edge.domain with the us-east-1 certificate; the web ACL of the
+    us-east-1 stack. alb mode: an internet-facing ALB with its own certificate and a REGIONAL
+    web ACL. With a domain, A (and for CloudFront AAAA) alias records in the hosted zone.
+
+    Resources out: ``load_balancer`` (the services attach to its target group),
+    ``public_url`` (what users open, NEXTAUTH_URL), ``zone`` and ``app_record`` (for a Cognito
+    custom domain, which needs the app's A record to exist first).
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: EdgeProps) -> None:
+        super().__init__(scope, id_)
+        edge = props.edge
+        domain = edge.domain
+        self.zone: route53.IHostedZone | None = (
+            hosted_zone(self, "Zone", domain) if domain else None
+        )
+        alb_certificate = None
+        if edge.mode == "alb" and domain and self.zone:
+            alb_certificate = acm.Certificate(
+                self,
+                "AlbCertificate",
+                domain_name=domain.name,
+                validation=acm.CertificateValidation.from_dns(self.zone),
+            )
+        self.load_balancer = LoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=props.vpc,
+            internet_facing=edge.mode == "alb",
+            certificate=alb_certificate,
+            allowed_cidrs=list(edge.allowed_cidrs),
+            idle_timeout_seconds=edge.idle_timeout_seconds,
+            target_port=props.target_port,
+            health_path=props.health_path,
+            access_logs=props.access_logs,
+        )
+        if edge.mode == "cloudfront":
+            cdn = CloudFrontEdge(
+                self,
+                "Cdn",
+                load_balancer=self.load_balancer,
+                vpc=props.vpc,
+                domain_name=domain.name if domain else None,
+                certificate=props.cloudfront_certificate,
+                price_class=edge.price_class,
+                access_logs=props.access_logs,
+                web_acl_arn=props.cloudfront_web_acl_arn,
+            )
+            host = domain.name if domain else cdn.domain_name
+            target: route53.IAliasRecordTarget = targets.CloudFrontTarget(cdn.distribution)
+        else:
+            if props.waf.enabled:
+                waf = WebAcl(
+                    self,
+                    "Waf",
+                    config=props.waf,
+                    allowed_cidrs=list(edge.allowed_cidrs),
+                    cloudfront=False,
+                )
+                wafv2.CfnWebACLAssociation(
+                    self,
+                    "WafAssociation",
+                    resource_arn=self.load_balancer.alb.load_balancer_arn,
+                    web_acl_arn=waf.arn,
+                )
+            host = domain.name if domain else self.load_balancer.dns_name
+            target = targets.LoadBalancerTarget(self.load_balancer.alb)
+        self.app_record: route53.ARecord | None = None
+        if domain and self.zone:
+            self.app_record = AliasRecords(
+                self,
+                "Dns",
+                zone=self.zone,
+                record_name=domain.name,
+                target=target,
+                ipv6=edge.mode == "cloudfront",
+            ).a_record
+        scheme = "http" if edge.allow_insecure_http else "https"
+        self.public_url = f"{scheme}://{host}"
