@@ -12,7 +12,7 @@ CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONF
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup setup-synth setup-checkov synth bootstrap test check lint typecheck unit schema bench compliance diff deploy destroy clean
+.PHONY: setup setup-synth setup-checkov synth bootstrap mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean
 
 CHECKOV_VENV := .venv-checkov
 
@@ -74,6 +74,10 @@ schema: setup-synth
 
 compliance: setup-synth
 	$(PY) scripts/compliance_report.py compliance/REPORT.md
+
+# Breaks each README claim in the code, one at a time, and checks that a test goes red.
+mutate: setup
+	$(PY) scripts/mutate.py
 
 bench: setup-synth
 	$(PY) scripts/bench.py
