@@ -108,7 +108,8 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "edge:\n  allowed_cidrs: [10.0.0.0]\n  mode: alb\n  allow_insecure_http: true\n",
-        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.0']: '10.0.0.0' is not an IPv4 CIDR like 203.0.113.0/24",
+        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.0']: '10.0.0.0' has no prefix length: write "
+        "10.0.0.0/32",
     ),
     (
         BASE + "edge:\n  allow_insecure_http: true\n",
@@ -209,6 +210,31 @@ BAD_CONFIGS = [
         BASE + "registry_cache: {}\n",
         "cfg.yaml: registry_cache names no credentials secret: set dockerhub_credentials_secret "
         "and/or ghcr_credentials_secret, or remove registry_cache",
+    ),
+    (
+        BASE + "edge:\n  allowed_cidrs: [10.0.0.300/24]\n",
+        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.300/24']: '10.0.0.300/24' is not a CIDR like "
+        "203.0.113.0/24 or 2001:db8::/32",
+    ),
+    (
+        BASE + "edge:\n  allowed_cidrs: [203.0.113.7/24]\n",
+        "cfg.yaml: edge.allowed_cidrs is ['203.0.113.7/24']: '203.0.113.7/24' has host bits set: "
+        "write the network as 203.0.113.0/24",
+    ),
+    (
+        BASE + "edge:\n  mode: alb\n  allow_insecure_http: true\n"
+        "  allowed_cidrs: ['2001:db8::/32']\n",
+        "cfg.yaml: edge.allowed_cidrs lists IPv6 networks only, but the load balancer serves IPv4 "
+        "only: add the IPv4 networks of your users",
+    ),
+    (
+        BASE
+        + "edge:\n  mode: alb\n  allow_insecure_http: true\n  allowed_cidrs: ["
+        + ", ".join(f"10.{i}.0.0/16" for i in range(61))
+        + "]\n",
+        "cfg.yaml: edge.allowed_cidrs lists 61 IPv4 networks, which need 61 security group rules "
+        "(1 per network) but a security group takes 60: merge networks into wider ranges or use "
+        "edge.mode cloudfront (WAF only)",
     ),
     (
         BASE.replace("name: tt", "name: aws-prod") + "auth:\n  cognito: {}\n",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from langfuse_aws.constructs.waf import BODY_SIZE_LABEL, LARGE_BODY_PATHS
 from synth import SynthesizedEnvironment
 
 # Wildcard IAM actions we accept, and why. Everything else must name its actions.
@@ -35,51 +34,6 @@ def test_web_acl_scope_follows_edge_mode(
     (association,) = alb_domain.resources("AWS::WAFv2::WebACLAssociation").values()
     (alb_id,) = alb_domain.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert association["Properties"]["ResourceArn"] == {"Ref": alb_id}
-
-
-def test_managed_rule_groups_and_rate_limit(any_env: SynthesizedEnvironment) -> None:
-    rules = rules_by_name(any_env)
-    for group in (
-        "AWSManagedRulesCommonRuleSet",
-        "AWSManagedRulesKnownBadInputsRuleSet",
-        "AWSManagedRulesAmazonIpReputationList",
-    ):
-        assert rules[group]["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"
-    rate = rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]
-    assert rate == {"Limit": any_env.config.waf.rate_limit, "AggregateKeyType": "IP"}
-    assert web_acl(any_env)["DefaultAction"] == {"Allow": {}}
-
-
-def test_body_size_rule_never_blocks_ingestion(any_env: SynthesizedEnvironment) -> None:
-    rules = rules_by_name(any_env)
-    common = rules["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
-    assert common["RuleActionOverrides"] == [
-        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
-    ]
-    oversized = rules["OversizedBodyOutsideIngestion"]
-    assert oversized["Action"] == {"Block": {}}
-    assert oversized["Priority"] > rules["AWSManagedRulesCommonRuleSet"]["Priority"]
-    label, exemption = oversized["Statement"]["AndStatement"]["Statements"]
-    assert label["LabelMatchStatement"] == {"Scope": "LABEL", "Key": BODY_SIZE_LABEL}
-    exempt = exemption["NotStatement"]["Statement"]["OrStatement"]["Statements"]
-    paths = {s["ByteMatchStatement"]["SearchString"] for s in exempt}
-    assert (
-        paths
-        == set(LARGE_BODY_PATHS)
-        == {"/api/public/ingestion", "/api/public/otel", "/api/public/media"}
-    )
-    for statement in exempt:
-        match = statement["ByteMatchStatement"]
-        assert match["PositionalConstraint"] == "STARTS_WITH"
-        assert match["FieldToMatch"] == {"UriPath": {}}
-
-
-def test_ip_allow_list(alb_domain: SynthesizedEnvironment) -> None:
-    (ip_set,) = alb_domain.resources("AWS::WAFv2::IPSet").values()
-    assert ip_set["Properties"]["Addresses"] == ["203.0.113.0/24"]
-    rule = rules_by_name(alb_domain)["AllowListOnly"]
-    assert rule["Priority"] == 0
-    assert "IPSetReferenceStatement" in rule["Statement"]["NotStatement"]["Statement"]
 
 
 def test_access_logs(any_env: SynthesizedEnvironment) -> None:

@@ -12,7 +12,11 @@ from synth import SynthesizedEnvironment
 PINNED_LOGICAL_IDS = {
     "AWS::RDS::DBCluster": {"DatabaseCluster5B53A178"},
     "AWS::EFS::FileSystem": {"ClickHouseData9DECA92C"},
-    "AWS::S3::Bucket": {"StorageBucket5CB7C8EA", "AccessLogsBucketCD784A59"},
+    "AWS::S3::Bucket": {
+        "StorageBucket5CB7C8EA",
+        "AccessLogsBucketCD784A59",
+        "DataAccessLogsBucket8486D0D6",
+    },
     "AWS::ElastiCache::ReplicationGroup": {"CacheReplicationGroupBFE59FF3"},
     "AWS::SecretsManager::Secret": {
         "DatabaseSecret3B817195",

@@ -7,7 +7,7 @@ fields live in ``rules.py`` so that their errors can name the exact field to fix
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -262,8 +262,9 @@ class EdgeConfig(StrictModel):
     """Custom domain. Default none (CloudFront's https://<id>.cloudfront.net)."""
 
     allowed_cidrs: list[str] = Field(default_factory=list)
-    """IPv4 CIDR ranges allowed to reach Langfuse; empty means everyone. Enforced by the WAF web
-    ACL, and in alb mode also by the load balancer's security group."""
+    """IPv4 and IPv6 CIDR ranges allowed to reach Langfuse; empty means everyone. Enforced by
+    the WAF web ACL, and in alb mode also by the load balancer's security group. With IPv4
+    entries only, CloudFront serves IPv4 only (no AAAA record)."""
 
     allow_insecure_http: bool = False
     """Accept serving plain HTTP (alb mode without a domain). Default false: refused."""
@@ -276,12 +277,42 @@ class EdgeConfig(StrictModel):
 
     @field_validator("allowed_cidrs")
     @classmethod
-    def _cidrs_are_ipv4(cls, value: list[str]) -> list[str]:
-        pattern = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/(\d|[12]\d|3[0-2])$")
+    def _cidrs_are_networks(cls, value: list[str]) -> list[str]:
         for cidr in value:
-            if not pattern.match(cidr):
-                raise ValueError(f"'{cidr}' is not an IPv4 CIDR like 203.0.113.0/24")
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError as error:
+                text = cidr if len(cidr) <= 45 else cidr[:42] + "..."
+                if "host bits set" in str(error):
+                    base = ipaddress.ip_network(cidr, strict=False)
+                    raise ValueError(
+                        f"'{text}' has host bits set: write the network as {base}"
+                    ) from None
+                raise ValueError(
+                    f"'{text}' is not a CIDR like 203.0.113.0/24 or 2001:db8::/32"
+                ) from None
+            if "/" not in cidr:
+                raise ValueError(f"'{cidr}' has no prefix length: write {network}")
         return value
+
+    @property
+    def ipv4_cidrs(self) -> list[str]:
+        """The IPv4 entries of the allow-list."""
+        return [c for c in self.allowed_cidrs if ipaddress.ip_network(c).version == 4]
+
+    @property
+    def ipv6_cidrs(self) -> list[str]:
+        """The IPv6 entries of the allow-list."""
+        return [c for c in self.allowed_cidrs if ipaddress.ip_network(c).version == 6]
+
+    @property
+    def serves_ipv6(self) -> bool:
+        """IPv6 viewers are served unless an allow-list names IPv4 networks only.
+
+        With an IPv4-only allow-list, IPv6 would only ever be refused; serving IPv4 only lets
+        dual-stack clients of the allowed networks fall back to IPv4 and get in.
+        """
+        return not self.allowed_cidrs or bool(self.ipv6_cidrs)
 
 
 class WafConfig(StrictModel):
@@ -292,11 +323,22 @@ class WafConfig(StrictModel):
 
     managed_rules: bool = True
     """AWS managed rule groups: common rule set, known bad inputs, IP reputation. Default on.
-    The common set's body-size rule never blocks Langfuse ingestion, OTel or media paths."""
+    Their body rules (size, XSS, LFI, RFI, SSRF, Log4j, Java deserialization) only count:
+    Langfuse bodies are LLM prompts and completions, which legitimately contain HTML, paths,
+    URLs and code, often far above 8 KB. URI, query string and header rules still block."""
 
     rate_limit: int | None = Field(default=3000, ge=10, le=2_000_000_000)
-    """Requests per client IP per 5 minutes before WAF blocks it; none turns the rule off.
-    Default 3000 (SDKs batch events, so normal use stays far below)."""
+    """Requests per client IP per 5 minutes to the UI and the rest of the app (everything but
+    the public API) before WAF blocks it; none turns the rule off. Default 3000."""
+
+    sign_in_rate_limit: int | None = Field(default=100, ge=10, le=2_000_000_000)
+    """Requests per client IP per 5 minutes to the sign-in endpoints (/api/auth/signin,
+    /api/auth/callback) before WAF blocks it: stops password guessing. Default 100."""
+
+    api_rate_limit: int | None = Field(default=60000, ge=10, le=2_000_000_000)
+    """Requests per client IP per 5 minutes to the public API (/api/public/: SDK ingestion,
+    OTel, scores, prompts, datasets). Default 60000 (200 a second: a fleet of services behind
+    one NAT address sending batches stays far below); none turns the rule off."""
 
 
 class BackupConfig(StrictModel):

@@ -211,6 +211,27 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "only applies to edge.mode alb without a domain (every other set-up is HTTPS): "
             "remove it",
         )
+    if edge.mode == "alb" and edge.allowed_cidrs and not edge.ipv4_cidrs:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            "lists IPv6 networks only, but the load balancer serves IPv4 only: add the IPv4 "
+            "networks of your users",
+        )
+    listener_ports = 2 if edge.domain else 1
+    if edge.mode == "alb" and len(edge.ipv4_cidrs) * listener_ports > SECURITY_GROUP_RULE_LIMIT:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            f"lists {len(edge.ipv4_cidrs)} IPv4 networks, which need "
+            f"{len(edge.ipv4_cidrs) * listener_ports} security group rules ({listener_ports} "
+            f"per network) but a security group takes {SECURITY_GROUP_RULE_LIMIT}: merge "
+            "networks into wider ranges or use edge.mode cloudfront (WAF only)",
+        )
+    if len(edge.allowed_cidrs) > IP_SET_LIMIT:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            f"lists {len(edge.allowed_cidrs)} networks; a WAF IP set takes {IP_SET_LIMIT}: merge "
+            "networks into wider ranges",
+        )
     if edge.allowed_cidrs and edge.mode == "cloudfront" and not cfg.waf.enabled:
         yield ConfigIssue(
             "edge.allowed_cidrs",
@@ -219,6 +240,9 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
+# Default quota of inbound rules per security group (VPC quotas), and WAF's IP set limit.
+SECURITY_GROUP_RULE_LIMIT = 60
+IP_SET_LIMIT = 10000
 RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
 
 

@@ -44,6 +44,7 @@ class CloudFrontEdge(Construct):
         price_class: str,
         access_logs: s3.IBucket,
         web_acl_arn: str | None = None,
+        ipv6: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         self.vpc_origin = cloudfront.VpcOrigin(
@@ -81,6 +82,7 @@ class CloudFrontEdge(Construct):
             log_bucket=access_logs,
             log_file_prefix="cloudfront/",
             web_acl_id=web_acl_arn,
+            enable_ipv6=ipv6,
         )
         self._admit_vpc_origin(load_balancer, vpc)
         if certificate is None:

@@ -69,7 +69,7 @@ class Edge(Construct):
             vpc=props.vpc,
             internet_facing=edge.mode == "alb",
             certificate=alb_certificate,
-            allowed_cidrs=list(edge.allowed_cidrs),
+            allowed_cidrs=edge.ipv4_cidrs,
             idle_timeout_seconds=edge.idle_timeout_seconds,
             target_port=props.target_port,
             health_path=props.health_path,
@@ -86,6 +86,7 @@ class Edge(Construct):
                 price_class=edge.price_class,
                 access_logs=props.access_logs,
                 web_acl_arn=props.cloudfront_web_acl_arn,
+                ipv6=edge.serves_ipv6,
             )
             host = domain.name if domain else cdn.domain_name
             target: route53.IAliasRecordTarget = targets.CloudFrontTarget(cdn.distribution)
@@ -114,7 +115,7 @@ class Edge(Construct):
                 zone=self.zone,
                 record_name=domain.name,
                 target=target,
-                ipv6=edge.mode == "cloudfront",
+                ipv6=edge.mode == "cloudfront" and edge.serves_ipv6,
             ).a_record
         scheme = "http" if edge.allow_insecure_http else "https"
         self.public_url = f"{scheme}://{host}"

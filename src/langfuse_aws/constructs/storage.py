@@ -18,6 +18,9 @@ LANGFUSE_PREFIXES = (EVENTS_PREFIX, MEDIA_PREFIX, EXPORTS_PREFIX)
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
 
 
+BROWSER_UPLOAD_HEADERS = ("content-type", "x-amz-checksum-sha256")
+
+
 class LogBucket(Construct):
     """Bucket that receives S3, load balancer and CloudFront access logs (kept 90 days)."""
 
@@ -94,6 +97,20 @@ class Storage(Construct):
             server_access_logs_prefix="s3/langfuse/",
             removal_policy=data_removal_policy(retain),
             auto_delete_objects=not retain,
+        )
+
+    def allow_browser_uploads(self, origin: str) -> None:
+        """Let the Langfuse UI at ``origin`` PUT media straight to the bucket.
+
+        Dataset item attachments are uploaded by the browser with a presigned PUT URL, sending
+        Content-Type and x-amz-checksum-sha256 (Langfuse's useDatasetItemMediaUpload); without
+        a CORS rule the browser refuses the cross-origin request. Only that origin, only PUT.
+        """
+        self.bucket.add_cors_rule(
+            allowed_origins=[origin],
+            allowed_methods=[s3.HttpMethods.PUT],
+            allowed_headers=list(BROWSER_UPLOAD_HEADERS),
+            max_age=3000,
         )
 
     def grant_langfuse_access(self, role: iam.IRole) -> None:

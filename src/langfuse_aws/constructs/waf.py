@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ..config.models import WafConfig
 
-BODY_SIZE_RULE = "SizeRestrictions_BODY"
-BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
-# Langfuse SDKs send batches far above the common rule set's 8 KB body limit to these paths.
-LARGE_BODY_PATHS = ("/api/public/ingestion", "/api/public/otel", "/api/public/media")
+# Langfuse bodies are LLM prompts and completions: HTML, JavaScript, file paths, URLs, SQL and
+# code, often far above 8 KB, on every path (SDK ingestion, OTel, prompts, datasets, the UI's
+# tRPC and playground calls). These managed rules inspect the body only; they count (adding
+# their labels) instead of blocking, and block again only on the sign-in endpoints.
+COMMON_BODY_RULES = (
+    "SizeRestrictions_BODY",
+    "CrossSiteScripting_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+    "EC2MetaDataSSRF_BODY",
+)
+KNOWN_BAD_BODY_RULES = ("Log4JRCE_BODY", "JavaDeserializationRCE_BODY")
+BODY_LABELS = (
+    "awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body",
+    "awswaf:managed:aws:core-rule-set:GenericLFI_Body",
+    "awswaf:managed:aws:core-rule-set:GenericRFI_Body",
+    "awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body",
+    "awswaf:managed:aws:known-bad-inputs:Log4JRCE_Body",
+    "awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_Body",
+)
+PUBLIC_API_PATH = "/api/public/"
+SIGN_IN_PATHS = ("/api/auth/signin", "/api/auth/callback")
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -68,12 +88,42 @@ def _path_starts_with(path: str) -> wafv2.CfnWebACL.StatementProperty:
     )
 
 
-class WebAcl(Construct):
-    """Web ACL with the optional IP allow-list, a per-IP rate limit and AWS managed rules.
+def _any(statements: list[wafv2.CfnWebACL.StatementProperty]) -> wafv2.CfnWebACL.StatementProperty:
+    if len(statements) == 1:
+        return statements[0]
+    return wafv2.CfnWebACL.StatementProperty(
+        or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=statements)
+    )
 
-    The common rule set's body-size rule only counts; a rule of ours then blocks oversized
-    bodies everywhere except Langfuse's ingestion, OTel and media endpoints, whose JSON bodies
-    are legitimately large.
+
+def _not(statement: wafv2.CfnWebACL.StatementProperty) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(
+        not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=statement)
+    )
+
+
+def _rate_limit(
+    limit: int, scope_down: wafv2.CfnWebACL.StatementProperty
+) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(
+        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+            limit=limit, aggregate_key_type="IP", scope_down_statement=scope_down
+        )
+    )
+
+
+def _label(key: str) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(
+        label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=key)
+    )
+
+
+class WebAcl(Construct):
+    """Web ACL: optional IP allow-list, per-IP rate limits per kind of traffic, managed rules.
+
+    Rate limits are separate for the sign-in endpoints (low: password guessing), the public
+    API (high: SDK fleets behind one NAT address) and everything else (the UI). The managed
+    rules' body inspections only count, except on the sign-in endpoints; see COMMON_BODY_RULES.
     """
 
     def __init__(
@@ -89,69 +139,30 @@ class WebAcl(Construct):
         waf_scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
         rules: list[wafv2.CfnWebACL.RuleProperty] = []
         if allowed_cidrs:
-            ip_set = wafv2.CfnIPSet(
-                self,
-                "AllowedIps",
-                scope=waf_scope,
-                ip_address_version="IPV4",
-                addresses=list(allowed_cidrs),
-                description="Langfuse: networks allowed to reach the app",
-            )
             rules.append(
-                _block(
-                    "AllowListOnly",
-                    0,
-                    wafv2.CfnWebACL.StatementProperty(
-                        not_statement=wafv2.CfnWebACL.NotStatementProperty(
-                            statement=wafv2.CfnWebACL.StatementProperty(
-                                ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(
-                                    arn=ip_set.attr_arn
-                                )
-                            )
-                        )
-                    ),
-                )
+                _block("AllowListOnly", 0, _not(self._allow_list(allowed_cidrs, waf_scope)))
             )
-        if config.rate_limit is not None:
-            rules.append(
-                _block(
-                    "RateLimitPerIp",
-                    1,
-                    wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=config.rate_limit, aggregate_key_type="IP"
-                        )
-                    ),
-                )
-            )
+        public_api = _path_starts_with(PUBLIC_API_PATH)
+        sign_in = _any([_path_starts_with(p) for p in SIGN_IN_PATHS])
+        limits = [
+            ("RateLimitSignIn", config.sign_in_rate_limit, sign_in),
+            ("RateLimitApp", config.rate_limit, _not(public_api)),
+            ("RateLimitPublicApi", config.api_rate_limit, public_api),
+        ]
+        for priority, (name, limit, scope_down) in enumerate(limits, start=1):
+            if limit is not None:
+                rules.append(_block(name, priority, _rate_limit(limit, scope_down)))
         if config.managed_rules:
             rules += [
-                _managed("AWSManagedRulesAmazonIpReputationList", 2),
-                _managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
-                _managed("AWSManagedRulesCommonRuleSet", 4, overrides=[BODY_SIZE_RULE]),
+                _managed("AWSManagedRulesAmazonIpReputationList", 4),
+                _managed("AWSManagedRulesKnownBadInputsRuleSet", 5, list(KNOWN_BAD_BODY_RULES)),
+                _managed("AWSManagedRulesCommonRuleSet", 6, list(COMMON_BODY_RULES)),
                 _block(
-                    "OversizedBodyOutsideIngestion",
-                    5,
+                    "BodyAttacksOnSignIn",
+                    7,
                     wafv2.CfnWebACL.StatementProperty(
                         and_statement=wafv2.CfnWebACL.AndStatementProperty(
-                            statements=[
-                                wafv2.CfnWebACL.StatementProperty(
-                                    label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(
-                                        scope="LABEL", key=BODY_SIZE_LABEL
-                                    )
-                                ),
-                                wafv2.CfnWebACL.StatementProperty(
-                                    not_statement=wafv2.CfnWebACL.NotStatementProperty(
-                                        statement=wafv2.CfnWebACL.StatementProperty(
-                                            or_statement=wafv2.CfnWebACL.OrStatementProperty(
-                                                statements=[
-                                                    _path_starts_with(p) for p in LARGE_BODY_PATHS
-                                                ]
-                                            )
-                                        )
-                                    )
-                                ),
-                            ]
+                            statements=[_any([_label(k) for k in BODY_LABELS]), sign_in]
                         )
                     ),
                 ),
@@ -165,6 +176,35 @@ class WebAcl(Construct):
             visibility_config=_visibility("Langfuse"),
             description="Langfuse edge protection",
         )
+
+    def _allow_list(
+        self, allowed_cidrs: list[str], waf_scope: str
+    ) -> wafv2.CfnWebACL.StatementProperty:
+        """Matches viewers inside the allow-list: one IP set per address family in use."""
+        families = {
+            "IPV4": [c for c in allowed_cidrs if ipaddress.ip_network(c).version == 4],
+            "IPV6": [c for c in allowed_cidrs if ipaddress.ip_network(c).version == 6],
+        }
+        statements = []
+        for version, cidrs in families.items():
+            if not cidrs:
+                continue
+            ip_set = wafv2.CfnIPSet(
+                self,
+                "AllowedIps" if version == "IPV4" else "AllowedIpv6",
+                scope=waf_scope,
+                ip_address_version=version,
+                addresses=cidrs,
+                description=f"Langfuse: {version} networks allowed to reach the app",
+            )
+            statements.append(
+                wafv2.CfnWebACL.StatementProperty(
+                    ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(
+                        arn=ip_set.attr_arn
+                    )
+                )
+            )
+        return _any(statements)
 
     @property
     def arn(self) -> str:

@@ -56,8 +56,16 @@ class LangfuseStack(Stack):
         network = Network(self, "Network", config=config.network, log_retention=retention)
         vpc = network.vpc
         access_logs = LogBucket(self, "AccessLogs", retain=retain)
+        # The data bucket logs into a bucket of its own: its CORS rule names the CloudFront
+        # URL, and CloudFront (through the load balancer's access logs) already depends on the
+        # shared log bucket's policy, which would otherwise name the data bucket: a cycle.
+        data_access_logs = LogBucket(self, "DataAccessLogs", retain=retain)
         storage = Storage(
-            self, "Storage", config=config.storage, retain=retain, access_logs=access_logs.bucket
+            self,
+            "Storage",
+            config=config.storage,
+            retain=retain,
+            access_logs=data_access_logs.bucket,
         )
         secrets = AppSecrets(self, "Secrets", retain=retain)
         database = Database(self, "Database", vpc=vpc, config=config.database, retain=retain)
@@ -108,6 +116,7 @@ class LangfuseStack(Stack):
             ),
         )
         self.public_url = edge.public_url
+        storage.allow_browser_uploads(self.public_url)
         login = wire_login(
             self,
             LoginProps(
