@@ -45,6 +45,7 @@ node_modules/.installed: package.json package-lock.json
 synth: setup-synth
 	rm -rf $(OUT)
 	$(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output $(OUT)
+	$(PY) scripts/check_validation_report.py $(OUT)
 	$(PY) scripts/summarize.py $(OUT)
 
 # Bootstraps every account/region the environment's stacks need (read from the synthesized

@@ -25,6 +25,9 @@ def render(value: Any) -> str:
             return f"<{resource}.{attribute}>"
         if "Ref" in value:
             return f"<{value['Ref']}>"
+        if "Fn::GetStackOutput" in value:
+            ref = value["Fn::GetStackOutput"]
+            return f"<{ref['StackName']}.{ref['OutputName']}>"
         if "Fn::ImportValue" in value:
             return f"<import {render(value['Fn::ImportValue'])}>"
     return json.dumps(value)

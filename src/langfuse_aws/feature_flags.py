@@ -18,9 +18,11 @@ CHOSEN_FLAGS: dict[str, object] = {
     "@aws-cdk/aws-ecs:reduceEc2FargateCloudWatchPermissions": True,
     # IAM policies are merged so that each role has few, small statements.
     "@aws-cdk/aws-iam:minimizePolicies": True,
-    # Cross-region references (us-east-1 certificates and web ACL) stay strong: the us-east-1
-    # stack cannot be deleted while the main stack still uses what it exports.
-    "@aws-cdk/core:defaultCrossStackReferences": "strong",
+    # Cross-region references (us-east-1 certificates and web ACL) are read at deploy time with
+    # Fn::GetStackOutput instead of CDK's SSM export writer and reader Lambda functions: no
+    # custom resources, and nothing runs outside the templates. Deleting the us-east-1 stack
+    # first is prevented by `make destroy`, which deletes the main stack first.
+    "@aws-cdk/core:defaultCrossStackReferences": "weak",
     # The Cognito custom domain's alias reads the CloudFront endpoint from the domain resource
     # itself, instead of the deprecated custom-resource lookup (cloudFrontDomainName).
     "@aws-cdk/aws-route53-targets:userPoolDomainNameMethodWithoutCustomResource": True,

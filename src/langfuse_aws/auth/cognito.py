@@ -16,7 +16,7 @@ from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
 from ..config.models import CognitoConfig, EnvironmentConfig
 from ..constructs.removal import data_removal_policy
@@ -230,6 +230,7 @@ class CognitoAuth(Construct):
 
     def _add_domain_filter(self, domains: list[str], log_retention: logs.RetentionDays) -> None:
         log_group = logs.LogGroup(self, "PreSignUpLogs", retention=log_retention)
+        control_tower.log_group(log_group)
         role = iam.Role(
             self, "PreSignUpRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")
         )

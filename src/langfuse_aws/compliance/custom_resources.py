@@ -21,3 +21,26 @@ def acknowledge_aws_custom_resource_provider(stack: Stack) -> None:
         "The CDK-provided custom-resource function uses the AWS basic execution policy, which "
         "only lets it write its own CloudWatch logs.",
     )
+
+
+LOG_RETENTION_PROVIDER_ID = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
+
+
+def acknowledge_log_retention_provider(stack: Stack) -> None:
+    """The function CDK adds to set retention on log groups that a service creates (RDS)."""
+    provider = stack.node.try_find_child(LOG_RETENTION_PROVIDER_ID)
+    if provider is None:
+        return
+    acknowledge(
+        provider,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
+        "CDK's log-retention function uses the AWS basic execution policy, which only lets it "
+        "write its own CloudWatch logs.",
+    )
+    acknowledge(
+        provider,
+        "AwsSolutions-IAM5[Resource::*]",
+        "CDK's log-retention function sets the retention of log groups that RDS creates on "
+        "first export, whose names are not known before deploy.",
+    )

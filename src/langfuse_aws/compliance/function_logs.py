@@ -12,6 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from . import control_tower
+
 FUNCTION_TYPE = "AWS::Lambda::Function"
 
 
@@ -26,6 +28,7 @@ class FunctionLogRetention:
         """Attach a log group kept for ``retention`` to each function that has none."""
         if not (isinstance(node, CfnResource) and node.cfn_resource_type == FUNCTION_TYPE):
             return
+        control_tower.function_outside_vpc(node)
         if isinstance(node, lambda_.CfnFunction) and node.logging_config is not None:
             return
         scope = node.node.scope
@@ -36,4 +39,5 @@ class FunctionLogRetention:
             retention=self.retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
+        control_tower.log_group(group)
         node.add_property_override("LoggingConfig.LogGroup", group.log_group_name)

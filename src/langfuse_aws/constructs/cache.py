@@ -83,7 +83,8 @@ class Cache(Construct):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=self.auth_token.secret_value.unsafe_unwrap(),
-            snapshot_retention_limit=1,
+            # Daily snapshots, a week of them where the environment keeps its data.
+            snapshot_retention_limit=7 if retain else 1,
             auto_minor_version_upgrade=True,
         )
         # Keep a final snapshot of queued jobs when the environment keeps its data.

@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..config.models import ClickHouseExternalConfig, ClickHouseFargateConfig
 from .cluster import ServiceCluster
 from .images import ImageRef, ImageSource
@@ -85,6 +85,7 @@ class ClickHouseServer(Construct):
         config: ClickHouseFargateConfig,
         images: ImageSource,
         retain: bool,
+        backed_up: bool,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
@@ -115,6 +116,15 @@ class ClickHouseServer(Construct):
             removal_policy=data_removal_policy(retain),
             enable_automatic_backups=False,
             allow_anonymous_access=False,
+        )
+        acknowledge(
+            self.file_system,
+            control_tower.GUARD + "efs_automatic_backups_enabled_check",
+            "The environment's AWS Backup plan backs this file system up daily into its own "
+            "vault (backup.enabled); EFS's automatic backups would be a second, paid copy."
+            if backed_up
+            else "This environment's YAML turns backups off (backup.enabled: false), so its "
+            "ClickHouse data is meant to be rebuilt, not restored.",
         )
         access_point = self.file_system.add_access_point(
             "AccessPoint",
@@ -149,12 +159,24 @@ class ClickHouseServer(Construct):
         self.file_system.grant_read_write(task.task_role)
         self.file_system.grant_root_access(task.task_role)
         log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        control_tower.log_group(log_group)
+        control_tower.container_starting_as_root(
+            task,
+            "The ClickHouse image starts as root to write its configuration and then runs the "
+            "server as the clickhouse user (101) itself; ECS cannot start it as that user.",
+        )
+        control_tower.container_with_writable_root(
+            task,
+            "ClickHouse writes its configuration, temporary files and status files below its "
+            "root file system at start; its data lives on the EFS volume.",
+        )
         container = task.add_container(
             "clickhouse",
             image=images.container_image(
                 ImageRef("dockerhub", CLICKHOUSE_IMAGE, config.image_tag, config.image_digest),
                 task,
             ),
+            memory_limit_mib=config.memory_mib,
             entry_point=["/bin/sh", "-c"],
             command=[
                 'printf "%s" "$LANGFUSE_CLICKHOUSE_CONFIG" > '

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
 from .load_balancer import HTTP_PORT, LoadBalancer
 
@@ -85,7 +85,44 @@ class CloudFrontEdge(Construct):
             enable_ipv6=ipv6,
         )
         self._admit_vpc_origin(load_balancer, vpc)
+        acknowledge(
+            self.distribution,
+            control_tower.GUARD + "cloudfront_default_root_object_configured_check",
+            "CloudFront fronts the Langfuse application, which answers / itself; a default "
+            "root object only applies to static sites served from a bucket.",
+        )
+        acknowledge(
+            self.distribution,
+            control_tower.GUARD + "cloudfront_origin_failover_enabled_check",
+            "The only origin is the environment's load balancer; a second origin would be the "
+            "same application, so an origin group adds no failover.",
+        )
+        if certificate is not None:
+            for control in (
+                "cloudfront_custom_ssl_certificate_check",
+                "cloudfront_sni_enabled_check",
+            ):
+                acknowledge(
+                    self.distribution,
+                    control_tower.GUARD + control,
+                    "The distribution uses the ACM certificate of the us-east-1 stack with "
+                    "sni-only and TLSv1.2_2021; its ARN is read at deploy time "
+                    "(Fn::GetStackOutput), which the control cannot evaluate, so a test checks "
+                    "these settings instead.",
+                )
         if certificate is None:
+            for control in (
+                "cloudfront_custom_ssl_certificate_check",
+                "cloudfront_sni_enabled_check",
+                "cloudfront_security_policy_check",
+            ):
+                acknowledge(
+                    self.distribution,
+                    control_tower.GUARD + control,
+                    "Without edge.domain CloudFront serves HTTPS on its *.cloudfront.net name "
+                    "with its own certificate, whose TLS policy cannot be set; with a domain "
+                    "this app uses an ACM certificate, SNI and TLS 1.2 or newer.",
+                )
             acknowledge(
                 self.distribution,
                 "AwsSolutions-CFR4",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import string
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
+from ..compliance.custom_resources import acknowledge_log_retention_provider
 from ..config.models import DatabaseConfig
 from .removal import data_removal_policy
 
@@ -36,6 +38,7 @@ class Database(Construct):
         vpc: ec2.IVpc,
         config: DatabaseConfig,
         retain: bool,
+        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
         major = config.engine_version.split(".")[0]
@@ -87,6 +90,8 @@ class Database(Construct):
             removal_policy=data_removal_policy(retain),
             backup=rds.BackupProps(retention=Duration.days(config.backup_retention_days)),
             copy_tags_to_snapshot=True,
+            cloudwatch_logs_exports=["postgresql"],
+            cloudwatch_logs_retention=log_retention,
             monitoring_interval=Duration.seconds(60),
         )
         # The data lives in the cluster's storage, not in its instances. Deleting the instances
@@ -106,6 +111,7 @@ class Database(Construct):
         if attached is None:  # pragma: no cover - from_secret credentials always attach
             raise RuntimeError("the database secret was not attached to the cluster")
         self.client_secret: secretsmanager.ISecret = attached
+        acknowledge_log_retention_provider(Stack.of(self))
         monitoring_role = self.cluster.node.try_find_child("MonitoringRole")
         if monitoring_role is not None:
             acknowledge(
@@ -128,6 +134,12 @@ class Database(Construct):
             "would break running tasks; rotate by updating the secret and redeploying.",
         )
         if not retain:
+            acknowledge(
+                self.cluster,
+                control_tower.GUARD + "rds_cluster_deletion_protection_enabled_check",
+                "This environment's YAML declares it disposable (data_protection: disposable), "
+                "so the database is meant to be deleted with the stack.",
+            )
             acknowledge(
                 self.cluster,
                 "AwsSolutions-RDS10",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
@@ -29,6 +30,8 @@ class EdgeProps:
     access_logs: s3.IBucket
     target_port: int
     health_path: str
+    environment_name: str
+    log_retention: logs.RetentionDays
     cloudfront_certificate: acm.ICertificate | None = None
     """us-east-1 certificate for edge.domain (cloudfront mode with a domain)."""
     cloudfront_web_acl_arn: str | None = None
@@ -98,6 +101,8 @@ class Edge(Construct):
                     config=props.waf,
                     allowed_cidrs=list(edge.allowed_cidrs),
                     cloudfront=False,
+                    environment_name=props.environment_name,
+                    log_retention=props.log_retention,
                 )
                 wafv2.CfnWebACLAssociation(
                     self,

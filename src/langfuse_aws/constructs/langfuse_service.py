@@ -8,10 +8,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..config.models import TaskSize
 from .cluster import ServiceCluster
 from .images import ImageRef, ImageSource
+
+LANGFUSE_IMAGE_USER = "1001:1001"
 
 
 class LangfuseService(Construct):
@@ -53,9 +55,13 @@ class LangfuseService(Construct):
             ),
         )
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        control_tower.log_group(self.log_group)
         self.container = self.task_definition.add_container(
             "langfuse",
             image=images.container_image(image, self.task_definition),
+            memory_limit_mib=size.memory_mib,
+            # The user the Langfuse images already run as (USER nextjs / expressjs, 1001).
+            user=LANGFUSE_IMAGE_USER,
             environment=environment,
             secrets=secrets,
             port_mappings=[ecs.PortMapping(container_port=port, name="http")],
@@ -71,6 +77,11 @@ class LangfuseService(Construct):
                 start_period=Duration.seconds(120),
             ),
             stop_timeout=Duration.seconds(60),
+        )
+        control_tower.container_with_writable_root(
+            self.task_definition,
+            "Langfuse writes at run time below its image's root: Prisma's migration engine and "
+            "Next.js caches write under /app, so a read-only root file system stops it.",
         )
         acknowledge(
             self.task_definition,

@@ -9,7 +9,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -62,6 +62,12 @@ class LoadBalancer(Construct):
             deletion_protection=False,
         )
         self.alb.log_access_logs(access_logs, prefix="alb")
+        acknowledge(
+            self.alb,
+            control_tower.GUARD + "elbv2_deletion_protection_enabled_check",
+            "The load balancer holds no data and a deploy recreates it; deletion protection "
+            "would make every destroy of the environment fail half-way instead.",
+        )
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
             "WebTargets",
@@ -93,12 +99,19 @@ class LoadBalancer(Construct):
             self.alb.add_redirect(source_port=HTTP_PORT, target_port=HTTPS_PORT, open=False)
             listener_ports = [HTTP_PORT, HTTPS_PORT]
         else:
-            self.alb.add_listener(
+            http = self.alb.add_listener(
                 "Http",
                 port=HTTP_PORT,
                 protocol=elbv2.ApplicationProtocol.HTTP,
                 default_target_groups=[self.target_group],
                 open=False,
+            )
+            acknowledge(
+                http,
+                control_tower.GUARD + "alb_http_to_https_redirection_check",
+                "Without a certificate of its own this listener serves CloudFront's VPC origin "
+                "inside the VPC (viewers get HTTPS from CloudFront), or an alb environment whose "
+                "YAML accepted plain HTTP explicitly (edge.allow_insecure_http).",
             )
             listener_ports = [HTTP_PORT]
         if internet_facing:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aspects, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..config.models import NetworkConfig
 
 
@@ -52,7 +52,12 @@ class Network(Construct):
             restrict_default_security_group=False,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
-                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
+                    name="Public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=24,
+                    # Nothing launched here needs an automatic public address: NAT gateways
+                    # use Elastic IPs, the NAT instance asks for one, load balancers get theirs.
+                    map_public_ip_on_launch=False,
                 ),
                 ec2.SubnetConfiguration(
                     name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
@@ -66,6 +71,10 @@ class Network(Construct):
             },
             **zone_settings,  # type: ignore[arg-type]
         )
+        for subnet in self.vpc.public_subnets:
+            instance = subnet.node.try_find_child("NatInstance")
+            if isinstance(instance, ec2.Instance):
+                self._harden_nat_instance(instance)
         if config.availability_zones:
             for subnet in (
                 self.vpc.public_subnets + self.vpc.private_subnets + self.vpc.isolated_subnets
@@ -83,6 +92,7 @@ class Network(Construct):
                 retention=log_retention,
                 removal_policy=RemovalPolicy.DESTROY,
             )
+            control_tower.log_group(flow_log_group)
             self.vpc.add_flow_log(
                 "FlowLog",
                 destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
@@ -129,3 +139,32 @@ class Network(Construct):
                     "The NAT instance holds no data and CloudFormation replaces it on demand, so "
                     "termination protection and an auto-scaling group add nothing.",
                 )
+
+    @staticmethod
+    def _harden_nat_instance(instance: ec2.Instance) -> None:
+        """IMDSv2 only on the NAT instance; record why its other controls do not apply."""
+        Aspects.of(instance).add(ec2.InstanceRequireImdsv2Aspect())
+        acknowledge(
+            instance,
+            control_tower.GUARD + "ec2_instance_no_public_ip_check",
+            "A NAT instance forwards the private subnets' traffic to the internet and needs a "
+            "public address to do so; its security group admits only the VPC's own range.",
+        )
+        acknowledge(
+            instance,
+            control_tower.GUARD + "ec2_launch_template_monitoring_enabled_check",
+            "The NAT instance is the cheap choice for disposable environments; one-minute "
+            "metrics would cost more than the instance and basic metrics show its health.",
+        )
+        acknowledge(
+            instance,
+            control_tower.GUARD + "ec2_instance_detailed_monitoring_enabled_check",
+            "The NAT instance is the cheap choice for disposable environments; one-minute "
+            "metrics would cost more than the instance and basic metrics show its health.",
+        )
+        acknowledge(
+            instance,
+            control_tower.GUARD + "ec2_instance_nitro_encryption_in_transit_check",
+            "The t4g.nano NAT instance only forwards traffic to the internet, which the "
+            "applications already encrypt with TLS; no instance-to-instance traffic crosses it.",
+        )

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ..compliance import acknowledge
+from ..compliance import acknowledge, control_tower
 from ..config.models import StorageConfig
 from .removal import data_removal_policy
 
@@ -45,6 +45,7 @@ class LogBucket(Construct):
             removal_policy=data_removal_policy(retain),
             auto_delete_objects=not retain,
         )
+        control_tower.bucket(self.bucket, log_bucket=True)
         acknowledge(
             self.bucket,
             "AwsSolutions-S1",
@@ -98,6 +99,7 @@ class Storage(Construct):
             removal_policy=data_removal_policy(retain),
             auto_delete_objects=not retain,
         )
+        control_tower.bucket(self.bucket, log_bucket=False)
 
     def allow_browser_uploads(self, origin: str) -> None:
         """Let the Langfuse UI at ``origin`` PUT media straight to the bucket.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ..compliance import control_tower
 from ..config.models import WafConfig
 
 # Langfuse bodies are LLM prompts and completions: HTML, JavaScript, file paths, URLs, SQL and
@@ -30,6 +33,9 @@ BODY_LABELS = (
     "awswaf:managed:aws:known-bad-inputs:JavaDeserializationRCE_Body",
 )
 PUBLIC_API_PATH = "/api/public/"
+WAF_LOG_PREFIX = "aws-waf-logs-"
+# Langfuse API keys travel in Authorization; sessions in cookies.
+REDACTED_HEADERS = ("authorization", "cookie")
 SIGN_IN_PATHS = ("/api/auth/signin", "/api/auth/callback")
 
 
@@ -134,6 +140,8 @@ class WebAcl(Construct):
         config: WafConfig,
         allowed_cidrs: list[str],
         cloudfront: bool,
+        environment_name: str,
+        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
         waf_scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
@@ -176,6 +184,7 @@ class WebAcl(Construct):
             visibility_config=_visibility("Langfuse"),
             description="Langfuse edge protection",
         )
+        self._log_requests(environment_name, log_retention)
 
     def _allow_list(
         self, allowed_cidrs: list[str], waf_scope: str
@@ -205,6 +214,40 @@ class WebAcl(Construct):
                 )
             )
         return _any(statements)
+
+    def _log_requests(self, environment_name: str, log_retention: logs.RetentionDays) -> None:
+        """Log blocked and counted requests to CloudWatch, without credentials or cookies.
+
+        WAF only logs to a group whose name starts with aws-waf-logs-. The name is fixed, so
+        the group is deleted with the stack: a kept group would make the next deploy fail.
+        """
+        name = f"{WAF_LOG_PREFIX}langfuse-{environment_name}"
+        group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=name,
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        control_tower.log_group(group)
+        logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "Logging",
+            resource_arn=self.web_acl.attr_arn,
+            log_destination_configs=[
+                Stack.of(self).format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+                for header in REDACTED_HEADERS
+            ],
+        )
+        logging.node.add_dependency(group)
 
     @property
     def arn(self) -> str:

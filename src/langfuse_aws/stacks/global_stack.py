@@ -8,6 +8,7 @@ from constructs import Construct
 
 from ..config.models import EnvironmentConfig
 from ..constructs.dns import hosted_zone
+from ..constructs.log_retention import retention_days
 from ..constructs.waf import WebAcl
 
 GLOBAL_REGION = "us-east-1"
@@ -51,6 +52,8 @@ class GlobalStack(Stack):
                 config=config.waf,
                 allowed_cidrs=list(config.edge.allowed_cidrs),
                 cloudfront=True,
+                environment_name=config.name,
+                log_retention=retention_days(config.logs.retention_days),
             )
         domain = config.edge.domain
         if domain is None:

@@ -68,7 +68,14 @@ class LangfuseStack(Stack):
             access_logs=data_access_logs.bucket,
         )
         secrets = AppSecrets(self, "Secrets", retain=retain)
-        database = Database(self, "Database", vpc=vpc, config=config.database, retain=retain)
+        database = Database(
+            self,
+            "Database",
+            vpc=vpc,
+            config=config.database,
+            retain=retain,
+            log_retention=retention,
+        )
         cache = Cache(self, "Cache", vpc=vpc, config=config.cache, retain=retain)
         cluster = ServiceCluster(self, "Compute", vpc=vpc)
         images = ImageSource(
@@ -84,6 +91,7 @@ class LangfuseStack(Stack):
                 config=config.clickhouse.fargate,
                 images=images,
                 retain=retain,
+                backed_up=config.backup.enabled,
                 log_retention=retention,
             )
             clickhouse: ClickHouseEndpoint = clickhouse_server.endpoint
@@ -111,6 +119,8 @@ class LangfuseStack(Stack):
                 access_logs=access_logs.bucket,
                 target_port=contract.WEB_PORT,
                 health_path=contract.WEB_HEALTH_PATH,
+                environment_name=config.name,
+                log_retention=retention,
                 cloudfront_certificate=cloudfront_certificate,
                 cloudfront_web_acl_arn=cloudfront_web_acl_arn,
             ),
