@@ -237,6 +237,71 @@ BAD_CONFIGS = [
         "edge.mode cloudfront (WAF only)",
     ),
     (
+        "name: tt\nregion: eu-westt-1\n",
+        "cfg.yaml: region is eu-westt-1, which is not an AWS region: did you mean eu-west-1?",
+    ),
+    (
+        BASE + "database:\n  engine_version: '17.8'\n",
+        "cfg.yaml: database.engine_version is 17.8, which Aurora PostgreSQL cannot create: use "
+        "e.g. 17.11",
+    ),
+    (
+        BASE + "cache:\n  node_type: cache.t9g.small\n",
+        "cfg.yaml: cache.node_type is cache.t9g.small, which ElastiCache does not offer in "
+        "eu-west-1: use e.g. cache.t4g.small or cache.r7g.large",
+    ),
+    (
+        BASE + "tags:\n  aws:team: x\n",
+        "cfg.yaml: tags.'aws:team' uses the aws: prefix, which AWS reserves: rename the key",
+    ),
+    (
+        BASE + "tags:\n  team: " + "x" * 300 + "\n",
+        "cfg.yaml: tags.team has a value of 300 characters or with characters AWS refuses: use "
+        "at most 256 letters, digits, spaces and _ . : / = + - @",
+    ),
+    (
+        BASE + "region: eu-central-1\n",
+        "cfg.yaml: names the key 'region' twice (lines 2 and 3), and YAML would silently keep "
+        "only the last: remove one",
+    ),
+    (
+        BASE + "auth:\n  providers:\n    - {type: google, client_id: x, client_secret_secret: "
+        "GOCSPX-AbCdEfGhIjKlMnOpQrStUvWx}\n",
+        "cfg.yaml: auth.providers.0.client_secret_secret looks like the secret itself, not the "
+        "name of a secret: store it in Secrets Manager and put the secret's name or ARN here",
+    ),
+    (
+        BASE + "network:\n  nat: instance\n  nat_gateways: 2\n",
+        "cfg.yaml: network.nat_gateways is ignored with network.nat: instance (one NAT instance "
+        "serves every zone): remove it, or use nat: gateway",
+    ),
+    (
+        BASE + "auth:\n  signup: false\n  cognito: {self_signup: true}\n",
+        "cfg.yaml: auth.cognito.self_signup is on but auth.signup is off, which stops Langfuse "
+        "from creating an account for any new login (AUTH_DISABLE_SIGNUP): people could sign up "
+        "in Cognito and still never get in; turn self_signup off or signup on",
+    ),
+    (
+        BASE + "clickhouse:\n  mode: external\n  external:\n    url: https://ch.example.com:99999"
+        "\n    migration_url: clickhouse://ch.example.com:9440\n    password_secret: ch/pw\n",
+        "cfg.yaml: clickhouse.external.url names a port outside 1 to 65535: fix the port in the "
+        "URL",
+    ),
+    (
+        BASE + "network:\n  cidr: 10.400.0.0/16\n",
+        "cfg.yaml: network.cidr is '10.400.0.0/16': it is not an IPv4 network such as 10.40.0.0/16",
+    ),
+    (
+        BASE + "network:\n  cidr: 10.40.7.0/16\n",
+        "cfg.yaml: network.cidr is '10.40.7.0/16': it has host bits set: write the network as "
+        "10.40.0.0/16",
+    ),
+    (
+        BASE + "network: {availability_zones: [eu-west-1a, eu-west-1d]}\n",
+        "cfg.yaml: network.availability_zones 'eu-west-1d' does not exist: the zones of "
+        "eu-west-1 are eu-west-1a, eu-west-1b, eu-west-1c",
+    ),
+    (
         BASE.replace("name: tt", "name: aws-prod") + "auth:\n  cognito: {}\n",
         "cfg.yaml: name 'aws-prod' contains a word Cognito reserves (aws, amazon, cognito), and "
         "the default login domain prefix includes the environment name: rename the environment "
@@ -297,3 +362,20 @@ def test_example_configs_are_valid() -> None:
     root = Path(__file__).resolve().parents[1] / "config"
     names = {load_config(p).name for p in root.glob("*.yaml")}
     assert names == {"example", "dev", "prod"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: " + "x" * 10_000 + "\nregion: eu-west-1\n",
+        BASE + "edge:\n  allowed_cidrs: ['" + "9" * 10_000 + "']\n",
+        BASE + "tags:\n  " + "k" * 10_000 + ": v\n",
+        BASE + "langfuse:\n  version: '" + "4" * 10_000 + "'\n",
+    ],
+)
+def test_messages_never_echo_a_huge_value(text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "cfg.yaml")
+    for line in str(caught.value).splitlines():
+        assert line.startswith("cfg.yaml: ")
+        assert len(line) < 400, line[:120]

@@ -6,6 +6,7 @@ lines name the file, the field and the fix. Nothing else escapes this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,9 @@ def resolve_files(cfg: EnvironmentConfig, base: Path, source: str) -> Environmen
 def parse_config(text: str, source: str = "<config>") -> EnvironmentConfig:
     """Validate YAML text; ``source`` names it in error messages."""
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)
+    except DuplicateKeyError as exc:
+        raise ConfigError(source, [ConfigIssue("", str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -98,7 +101,9 @@ def parse_config(text: str, source: str = "<config>") -> EnvironmentConfig:
 
 def build_config(document: dict[str, Any], source: str = "<config>") -> EnvironmentConfig:
     """Validate an already-parsed mapping (the entry point for Python callers)."""
-    literal_secrets = list(_literal_secrets(document))
+    literal_secrets = list(_literal_secrets(document)) + list(
+        _credentials_in_reference_fields(document)
+    )
     if literal_secrets:
         raise ConfigError(source, literal_secrets)
     try:
@@ -111,6 +116,70 @@ def build_config(document: dict[str, Any], source: str = "<config>") -> Environm
     if issues:
         raise ConfigError(source, issues)
     return cfg
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping names the same key twice; YAML would silently keep only the last value."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str | int | float | bool) and key in first_line:
+                raise DuplicateKeyError(
+                    f"names the key '{_short_text(str(key))}' twice (lines {first_line[key]} and "
+                    f"{line}), and YAML would silently keep only the last: remove one"
+                )
+            if isinstance(key, str | int | float | bool):
+                first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _short_text(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Values that are credentials rather than the name of a secret: long mixed-case tokens with
+# digits and no path separator, long hex strings, and the prefixes of well-known issuers.
+CREDENTIAL_PREFIXES = ("GOCSPX-", "ghp_", "gho_", "github_pat_", "glpat-", "sk-", "xoxb-")
+HEX_TOKEN = re.compile(r"^[0-9a-fA-F]{32,}$")
+
+
+def _looks_like_a_credential(value: str) -> bool:
+    if value.startswith("arn:") or "/" in value:
+        return False
+    if value.startswith(CREDENTIAL_PREFIXES) or HEX_TOKEN.match(value):
+        return True
+    mixed = all(re.search(p, value) for p in ("[a-z]", "[A-Z]", "[0-9]"))
+    return len(value) >= 24 and mixed and not re.search(r"[-_.]", value)
+
+
+def _credentials_in_reference_fields(node: Any, path: str = "") -> Iterator[ConfigIssue]:
+    """A secret pasted where the name of a secret belongs (it would land in the template)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{format_segment(key)}" if path else format_segment(key)
+            if (
+                isinstance(key, str)
+                and key.endswith("_secret")
+                and isinstance(value, str)
+                and _looks_like_a_credential(value)
+            ):
+                yield ConfigIssue(
+                    here,
+                    "looks like the secret itself, not the name of a secret: store it in "
+                    "Secrets Manager and put the secret's name or ARN here",
+                )
+            else:
+                yield from _credentials_in_reference_fields(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _credentials_in_reference_fields(item, f"{path}.{index}")
 
 
 LITERAL_SECRET_KEYS = ("client_secret", "password", "secret", "token", "api_key", "private_key")

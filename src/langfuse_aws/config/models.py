@@ -114,6 +114,18 @@ class NetworkConfig(StrictModel):
     cidr: str = Field(default="10.40.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")
     """IPv4 range of the new VPC (/16 to /24). Default 10.40.0.0/16."""
 
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_a_network(cls, value: str) -> str:
+        try:
+            ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            raise ValueError("it is not an IPv4 network such as 10.40.0.0/16") from None
+        network = ipaddress.IPv4Network(value, strict=False)
+        if str(network) != value:
+            raise ValueError(f"it has host bits set: write the network as {network}")
+        return value
+
     max_azs: Literal[2, 3] = 2
     """How many availability zones to spread over. Default 2. 3 needs availability_zones."""
 

@@ -6,9 +6,13 @@ Each rule returns issues that name the field to change, so that the message read
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
-from .errors import ConfigIssue
+from . import catalog
+from .errors import ConfigIssue, format_segment
 from .models import EnvironmentConfig
 
 MIN_POSTGRES_MAJOR = 16
@@ -17,6 +21,10 @@ MIN_CLICKHOUSE_FOR_V4 = (25, 12)
 MIN_CLICKHOUSE_FOR_V3 = (24, 3)
 
 Rule = Callable[[EnvironmentConfig], Iterator[ConfigIssue]]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -33,11 +41,18 @@ def _network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
                 f"lists {len(zones)} zones but network.max_azs is {net.max_azs}: list exactly "
                 f"{net.max_azs} zone names",
             )
+        known = catalog.availability_zones(cfg.region)
         for zone in zones:
             if not (zone.startswith(cfg.region) and len(zone) == len(cfg.region) + 1):
                 yield ConfigIssue(
                     "network.availability_zones",
-                    f"'{zone}' is not a zone of region {cfg.region} (expected e.g. {cfg.region}a)",
+                    f"'{_short(zone)}' is not a zone of region {cfg.region} (expected e.g. "
+                    f"{cfg.region}a)",
+                )
+            elif known is not None and zone not in known:
+                yield ConfigIssue(
+                    "network.availability_zones",
+                    f"'{zone}' does not exist: the zones of {cfg.region} are {', '.join(known)}",
                 )
         if len(set(zones)) != len(zones):
             yield ConfigIssue("network.availability_zones", "lists a zone twice: name each once")
@@ -54,6 +69,12 @@ def _network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
                 "is required when network.max_azs is 3: list three zone names, e.g. "
                 f"[{cfg.region}a, {cfg.region}b, {cfg.region}c]",
             )
+    if net.nat == "instance" and "nat_gateways" in net.model_fields_set:
+        yield ConfigIssue(
+            "network.nat_gateways",
+            "is ignored with network.nat: instance (one NAT instance serves every zone): "
+            "remove it, or use nat: gateway",
+        )
     if net.nat == "gateway" and net.nat_gateways > net.max_azs:
         yield ConfigIssue(
             "network.nat_gateways",
@@ -121,8 +142,53 @@ def _fargate_memory_hint(cpu: int) -> str:
     return f"use {extra}{low} to {high} MiB in steps of {step}"
 
 
+def _region(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    known = catalog.regions()
+    if cfg.region not in known:
+        close = difflib.get_close_matches(cfg.region, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else "see the AWS Regions list"
+        yield ConfigIssue("region", f"is {cfg.region}, which is not an AWS region: {hint}")
+
+
+def _tags(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """AWS tag rules: keys up to 128 and values up to 256 characters, no aws: prefix."""
+    if len(cfg.tags) > MAX_USER_TAGS:
+        yield ConfigIssue(
+            "tags",
+            f"has {len(cfg.tags)} tags; AWS allows 50 per resource and this app adds "
+            f"project and environment: use at most {MAX_USER_TAGS}",
+        )
+    for key, value in cfg.tags.items():
+        where = f"tags.{format_segment(key)}"
+        if key.lower().startswith("aws:"):
+            yield ConfigIssue(where, "uses the aws: prefix, which AWS reserves: rename the key")
+        if not 1 <= len(key) <= 128 or not TAG_TEXT.match(key):
+            yield ConfigIssue(
+                where,
+                "is not a valid tag key: 1 to 128 letters, digits, spaces and _ . : / = + - @",
+            )
+        if key in ("project", "environment"):
+            yield ConfigIssue(where, "is set by this app for every resource: choose another key")
+        if len(value) > 256 or not TAG_TEXT.match(value or "x"):
+            yield ConfigIssue(
+                where,
+                f"has a value of {len(value)} characters or with characters AWS refuses: use at "
+                "most 256 letters, digits, spaces and _ . : / = + - @",
+            )
+
+
 def _database(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     db = cfg.database
+    versions = catalog.aurora_postgresql_versions()
+    too_old = _version_tuple(db.engine_version)[0] < MIN_POSTGRES_MAJOR
+    if not too_old and db.engine_version not in versions:
+        major = db.engine_version.split(".")[0]
+        same_major = [v for v in versions if v.split(".")[0] == major and "." in v]
+        newest = max(same_major, key=_version_tuple) if same_major else "17.9"
+        yield ConfigIssue(
+            "database.engine_version",
+            f"is {db.engine_version}, which Aurora PostgreSQL cannot create: use e.g. {newest}",
+        )
     if _version_tuple(db.engine_version)[0] < MIN_POSTGRES_MAJOR:
         yield ConfigIssue(
             "database.engine_version",
@@ -150,6 +216,13 @@ def _database(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 
 def _cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     cache = cfg.cache
+    offered = catalog.cache_node_types(cfg.region)
+    if offered and cache.node_type not in offered:
+        yield ConfigIssue(
+            "cache.node_type",
+            f"is {cache.node_type}, which ElastiCache does not offer in {cfg.region}: use e.g. "
+            "cache.t4g.small or cache.r7g.large",
+        )
     if _version_tuple(cache.engine_version) < MIN_VALKEY:
         yield ConfigIssue(
             "cache.engine_version",
@@ -240,6 +313,8 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
+MAX_USER_TAGS = 48
+TAG_TEXT = re.compile(r"^[\w\s_.:/=+\-@]*$")
 # Default quota of inbound rules per security group (VPC quotas), and WAF's IP set limit.
 SECURITY_GROUP_RULE_LIMIT = 60
 IP_SET_LIMIT = 10000
@@ -251,6 +326,13 @@ def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 
     auth = cfg.auth
     https = not cfg.edge.allow_insecure_http
+    if auth.cognito is not None and auth.cognito.self_signup and not auth.signup:
+        yield ConfigIssue(
+            "auth.cognito.self_signup",
+            "is on but auth.signup is off, which stops Langfuse from creating an account for "
+            "any new login (AUTH_DISABLE_SIGNUP): people could sign up in Cognito and still "
+            "never get in; turn self_signup off or signup on",
+        )
     if auth.sso_enabled and not https:
         yield ConfigIssue(
             "auth",
@@ -365,7 +447,39 @@ def _registry_cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
+def _url_ports(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """Every URL in the config must name a port TCP has (1 to 65535) if it names one."""
+    urls: list[tuple[str, str]] = []
+    if cfg.clickhouse.external is not None:
+        urls += [
+            ("clickhouse.external.url", cfg.clickhouse.external.url),
+            ("clickhouse.external.migration_url", cfg.clickhouse.external.migration_url),
+        ]
+    cognito = cfg.auth.cognito
+    if cognito is not None:
+        urls += [(f"auth.cognito.oidc.{i}.issuer", o.issuer) for i, o in enumerate(cognito.oidc)]
+        urls += [
+            (f"auth.cognito.saml.{i}.metadata_url", s.metadata_url)
+            for i, s in enumerate(cognito.saml)
+            if s.metadata_url
+        ]
+    for index, provider in enumerate(cfg.auth.providers):
+        for field, value in provider.model_dump().items():
+            if isinstance(value, str) and value.startswith(("http://", "https://")):
+                urls.append((f"auth.providers.{index}.{field}", value))
+    for where, url in urls:
+        try:
+            port = urlsplit(url).port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            yield ConfigIssue(where, "names a port outside 1 to 65535: fix the port in the URL")
+
+
 RULES: tuple[Rule, ...] = (
+    _region,
+    _url_ports,
+    _tags,
     _network,
     _langfuse,
     _database,
