@@ -78,6 +78,7 @@ def test_retained_environments_keep_every_stateful_resource(name: str) -> None:
     secrets = example_env.resources("AWS::SecretsManager::Secret")
     for logical_id in KEY_SECRETS:
         assert secrets[logical_id]["DeletionPolicy"] == "Retain", logical_id
+        assert secrets[logical_id]["UpdateReplacePolicy"] == "Retain", logical_id
     (cluster,) = example_env.resources("AWS::RDS::DBCluster").values()
     assert cluster["Properties"]["DeletionProtection"] is True
 
