@@ -12,7 +12,7 @@ CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONF
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup setup-synth setup-checkov synth bootstrap mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean
+.PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean
 
 CHECKOV_VENV := .venv-checkov
 
@@ -86,8 +86,23 @@ bench: setup-synth
 diff: setup-synth
 	$(CDK) diff $(CDK_FLAGS) --all
 
-deploy: setup-synth
-	$(CDK) deploy $(CDK_FLAGS) --all
+# Lists every resource the new templates would replace or delete, compared with the assembly
+# of the last `make deploy` (kept in .deployed/<env>); fails when a stateful one is among them.
+DEPLOYED := .deployed/$(ENV)
+plan: synth
+	@if [ -d "$(DEPLOYED)" ]; then \
+		$(PY) scripts/plan.py $(DEPLOYED) $(OUT); \
+	else \
+		echo "No earlier deploy of $(ENV) recorded in $(DEPLOYED): nothing to compare."; \
+	fi
+
+# Refuses to go on when the plan finds data loss, unless ALLOW_DATA_LOSS=yes.
+deploy: synth
+	@if [ -d "$(DEPLOYED)" ]; then \
+		$(PY) scripts/plan.py $(DEPLOYED) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]; \
+	fi
+	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
+	rm -rf $(DEPLOYED) && mkdir -p .deployed && cp -r $(OUT) $(DEPLOYED)
 
 destroy: setup-synth
 	$(CDK) destroy $(CDK_FLAGS) --all

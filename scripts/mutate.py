@@ -329,6 +329,20 @@ MUTATIONS = [
         ("tests/test_control_tower.py", "-k", "acknowledged_finding or clean_report"),
     ),
     Mutation(
+        "make plan catches a replaced stateful resource",
+        "scripts/plan.py",
+        "                        reason = f\"create-only property {name} changes\"\n",
+        "                        reason = None\n",
+        ("tests/test_plan.py", "-k", "create_only"),
+    ),
+    Mutation(
+        "make plan catches a deleted stateful resource",
+        "scripts/plan.py",
+        'add(logical_id, "deleted", "its logical id is gone from the new template")',
+        "pass",
+        ("tests/test_plan.py", "-k", "renamed"),
+    ),
+    Mutation(
         "duplicate YAML keys are refused",
         SRC + "config/loader.py",
         "if isinstance(key, str | int | float | bool) and key in first_line:",
