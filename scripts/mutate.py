@@ -331,7 +331,7 @@ MUTATIONS = [
     Mutation(
         "make plan catches a replaced stateful resource",
         "scripts/plan.py",
-        "                        reason = f\"create-only property {name} changes\"\n",
+        '                        reason = f"create-only property {name} changes"\n',
         "                        reason = None\n",
         ("tests/test_plan.py", "-k", "create_only"),
     ),
