@@ -597,6 +597,33 @@ class RegistryCacheConfig(StrictModel):
     read:packages). Langfuse images with registry ghcr go through the cache when set."""
 
 
+EMAIL_ADDRESS_PATTERN = (
+    r"^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
+class BudgetConfig(StrictModel):
+    """An AWS Budgets cost budget for the environment, filtered by its `environment` tag.
+
+    AWS only filters by a tag once it is activated as a cost allocation tag (Billing console >
+    Cost allocation tags > `environment`); until then the budget sees no cost.
+    """
+
+    monthly_usd: float = Field(gt=0, le=1_000_000)
+    """Monthly budget in USD, e.g. 400."""
+
+    emails: list[Annotated[str, Field(pattern=EMAIL_ADDRESS_PATTERN)]] = Field(
+        min_length=1, max_length=10
+    )
+    """Who gets the alerts (1 to 10 addresses; AWS Budgets allows 10 per notification)."""
+
+    actual_percent: int = Field(default=80, ge=1, le=1000)
+    """Alert when the month's actual cost passes this share of the budget. Default 80."""
+
+    forecast_percent: int = Field(default=100, ge=1, le=1000)
+    """Alert when the month's forecast passes this share of the budget. Default 100."""
+
+
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""
 
@@ -651,6 +678,9 @@ class EnvironmentConfig(StrictModel):
     auth: AuthConfig = AuthConfig()
     """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:
     Langfuse's own password login only."""
+
+    budget: BudgetConfig | None = None
+    """Monthly cost budget with alerts by e-mail. Default none."""
 
     registry_cache: RegistryCacheConfig | None = None
     """Pull images through an ECR pull-through cache (avoids public registries' rate limits).

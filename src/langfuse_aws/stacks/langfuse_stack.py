@@ -12,6 +12,7 @@ from ..auth.providers import PROVIDER_SPECS, callback_path
 from ..config.models import EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
 from ..constructs.backup import Backups
+from ..constructs.budget import CostBudget
 from ..constructs.cache import Cache
 from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
 from ..constructs.cluster import ServiceCluster
@@ -210,6 +211,9 @@ class LangfuseStack(Stack):
             cache.connections.allow_default_port_from(service.connections, "Langfuse to Valkey")
         if clickhouse_server is not None:
             clickhouse_server.allow_clients(self.web.connections, self.worker.connections)
+
+        if config.budget is not None:
+            CostBudget(self, "Budget", environment_name=config.name, config=config.budget)
 
         self._outputs(cluster)
 
