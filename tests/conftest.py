@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import EXAMPLE_CONFIGS, FIXTURE_CONFIGS, SynthesizedEnvironment, synthesize
 
 _CACHE: dict[str, SynthesizedEnvironment] = {}
+_PENDING: dict[str, Future[SynthesizedEnvironment]] = {}
+# A whole-suite run synthesizes every environment; doing two at a time uses both cores.
+PREFETCH_ABOVE_ITEMS = 200
+
+
+def _path(name: str) -> Path:
+    return next(p for p in (*EXAMPLE_CONFIGS, *FIXTURE_CONFIGS) if p.stem == name)
 
 
 def synthesized(name: str) -> SynthesizedEnvironment:
     """The environment ``name`` (a config/ or tests/fixtures/ file stem), synthesized once."""
     if name not in _CACHE:
-        path = next(p for p in (*EXAMPLE_CONFIGS, *FIXTURE_CONFIGS) if p.stem == name)
-        _CACHE[name] = synthesize(path)
+        pending = _PENDING.pop(name, None)
+        _CACHE[name] = pending.result() if pending else synthesize(_path(name))
     return _CACHE[name]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a whole-suite run, synthesize every environment in the background, two at a time."""
+    if len(session.items) <= PREFETCH_ABOVE_ITEMS:
+        return
+    pool = ThreadPoolExecutor(max_workers=2)
+    for name in ALL_NAMES:
+        _PENDING[name] = pool.submit(synthesize, _path(name))
+    pool.shutdown(wait=False)
 
 
 EXAMPLE_NAMES = [p.stem for p in EXAMPLE_CONFIGS]
