@@ -624,6 +624,23 @@ class BudgetConfig(StrictModel):
     """Alert when the month's forecast passes this share of the budget. Default 100."""
 
 
+class MonitoringConfig(StrictModel):
+    """A CloudWatch dashboard and alarms for the environment, notified through SNS."""
+
+    enabled: bool = True
+    """Create the dashboard and alarms. Default on."""
+
+    emails: list[Annotated[str, Field(pattern=EMAIL_ADDRESS_PATTERN)]] = Field(
+        default_factory=list, max_length=20
+    )
+    """Who gets alarm e-mails (each confirms the SNS subscription once). Default none."""
+
+    topic_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
+    )
+    """An existing SNS topic for the alarms (e.g. wired to chat) instead of a new one."""
+
+
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""
 
@@ -678,6 +695,9 @@ class EnvironmentConfig(StrictModel):
     auth: AuthConfig = AuthConfig()
     """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:
     Langfuse's own password login only."""
+
+    monitoring: MonitoringConfig = MonitoringConfig()
+    """Dashboard and alarms. Default on, with a new SNS topic and no e-mail subscribers."""
 
     budget: BudgetConfig | None = None
     """Monthly cost budget with alerts by e-mail. Default none."""

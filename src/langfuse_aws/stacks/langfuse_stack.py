@@ -21,6 +21,7 @@ from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
 from ..constructs.langfuse_service import LangfuseService
 from ..constructs.log_retention import retention_days
+from ..constructs.monitoring import MonitoredService, Monitoring, MonitoringProps
 from ..constructs.network import Network
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract
@@ -212,6 +213,27 @@ class LangfuseStack(Stack):
         if clickhouse_server is not None:
             clickhouse_server.allow_clients(self.web.connections, self.worker.connections)
 
+        if config.monitoring.enabled:
+            watched = [
+                MonitoredService("Web", self.web.service, lf.web.min_tasks),
+                MonitoredService("Worker", self.worker.service, lf.worker.min_tasks),
+            ]
+            if clickhouse_server is not None:
+                watched.append(MonitoredService("ClickHouse", clickhouse_server.service, 1))
+            Monitoring(
+                self,
+                "Monitoring",
+                props=MonitoringProps(
+                    environment_name=config.name,
+                    config=config.monitoring,
+                    services=watched,
+                    target_group=load_balancer.target_group,
+                    database=database.cluster,
+                    database_max_acu=config.database.max_acu,
+                    # ElastiCache reports per node; the primary of the group is node 001.
+                    cache_primary_node_id=f"{cache.replication_group.ref}-001",
+                ),
+            )
         if config.budget is not None:
             CostBudget(self, "Budget", environment_name=config.name, config=config.budget)
 
