@@ -343,6 +343,20 @@ MUTATIONS = [
         ("tests/test_plan.py", "-k", "renamed"),
     ),
     Mutation(
+        "Valkey evictions alarm at the first eviction",
+        SRC + "constructs/monitoring.py",
+        "mc.MaxItemsCountThreshold(max_items_count=0)",
+        "mc.MaxItemsCountThreshold(max_items_count=100)",
+        ("tests/test_monitoring.py", "-k", "Valkey"),
+    ),
+    Mutation(
+        "alarms notify the environment's topic",
+        SRC + "constructs/monitoring.py",
+        "            alarm.add_alarm_action(cw_actions.SnsAction(self.topic))\n",
+        "",
+        ("tests/test_monitoring.py", "-k", "web-5xx"),
+    ),
+    Mutation(
         "duplicate YAML keys are refused",
         SRC + "config/loader.py",
         "if isinstance(key, str | int | float | bool) and key in first_line:",
