@@ -350,6 +350,13 @@ MUTATIONS = [
         ("tests/test_monitoring.py", "-k", "Valkey"),
     ),
     Mutation(
+        "the Aurora connections alarm fires at 80 % of max_connections",
+        SRC + "constructs/monitoring.py",
+        "CONNECTION_WARNING_SHARE = 0.8",
+        "CONNECTION_WARNING_SHARE = 0.95",
+        ("tests/test_monitoring.py", "-k", "aurora-connections"),
+    ),
+    Mutation(
         "alarms notify the environment's topic",
         SRC + "constructs/monitoring.py",
         "            alarm.add_alarm_action(cw_actions.SnsAction(self.topic))\n",

@@ -52,6 +52,16 @@ EXPECTED = {
     ),
     # Valkey must never evict: Langfuse's queues live there.
     "Valkey-Items-Evicted-Critical": ("AWS/ElastiCache", "Evictions", "GreaterThanThreshold", 0),
+    # Aurora PostgreSQL's default max_connections is LEAST(memory / 9531392, 5000); 4 ACU have
+    # 8 GiB, so 901 connections, and the alarm fires at 80 % of them.
+    "aurora-connections": ("AWS/RDS", "DatabaseConnections", "GreaterThanThreshold", 720),
+    # noeviction makes a full Valkey refuse new queue jobs: warn at 80 % memory.
+    "valkey-memory": (
+        "AWS/ElastiCache",
+        "DatabaseMemoryUsagePercentage",
+        "GreaterThanThreshold",
+        80,
+    ),
     "web-5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "GreaterThanThreshold", 10),
     "web-unhealthy-targets": (
         "AWS/ApplicationELB",

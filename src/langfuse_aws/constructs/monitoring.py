@@ -22,6 +22,8 @@ from ..config.models import MonitoringConfig
 USAGE_WARNING_PERCENT = 90
 TARGET_5XX_PER_5_MINUTES = 10
 ACU_WARNING_SHARE = 0.9
+CONNECTION_WARNING_SHARE = 0.8
+VALKEY_MEMORY_WARNING_PERCENT = 80
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,38 @@ class Monitoring(Construct):
             },
         )
         self._load_balancer_alarms(prefix, props)
+        self._store_alarms(prefix, props)
+
+    def _alarm(
+        self,
+        id_: str,
+        name: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        *,
+        below: bool = False,
+        periods: int = 1,
+        missing_breaches: bool = False,
+    ) -> None:
+        """A plain CloudWatch alarm that notifies the topic on alarm and on recovery."""
+        alarm = cloudwatch.Alarm(
+            self,
+            id_,
+            alarm_name=name,
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+            if below
+            else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING
+            if missing_breaches
+            else cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+        alarm.add_ok_action(cw_actions.SnsAction(self.topic))
 
     def _running_tasks_alarm(self, prefix: str, watched: MonitoredService) -> None:
         """Fewer tasks running than the service must keep (Container Insights' count)."""
@@ -137,19 +171,16 @@ class Monitoring(Construct):
             statistic="Minimum",
             period=Duration.minutes(5),
         )
-        alarm = cloudwatch.Alarm(
-            self,
+        self._alarm(
             f"{watched.name}RunningTasks",
-            alarm_name=f"{prefix}-{watched.name.lower()}-running-tasks",
-            alarm_description=f"Langfuse {watched.name} runs fewer tasks than it must.",
-            metric=metric,
-            threshold=watched.min_running,
-            evaluation_periods=2,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            f"{prefix}-{watched.name.lower()}-running-tasks",
+            f"Langfuse {watched.name} runs fewer tasks than it must.",
+            metric,
+            watched.min_running,
+            below=True,
+            periods=2,
+            missing_breaches=True,
         )
-        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
-        alarm.add_ok_action(cw_actions.SnsAction(self.topic))
 
     def _load_balancer_alarms(self, prefix: str, props: MonitoringProps) -> None:
         target_5xx = props.target_group.metrics.http_code_target(
@@ -158,30 +189,53 @@ class Monitoring(Construct):
         unhealthy = props.target_group.metrics.unhealthy_host_count(
             period=Duration.minutes(1), statistic="Maximum"
         )
-        alarms = [
-            cloudwatch.Alarm(
-                self,
-                "Web5xx",
-                alarm_name=f"{prefix}-web-5xx",
-                alarm_description="Langfuse web answered with 5xx errors (see the README runbook).",
-                metric=target_5xx,
-                threshold=TARGET_5XX_PER_5_MINUTES,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        self._alarm(
+            "Web5xx",
+            f"{prefix}-web-5xx",
+            "Langfuse web answered with 5xx errors (see the README runbook).",
+            target_5xx,
+            TARGET_5XX_PER_5_MINUTES,
+        )
+        self._alarm(
+            "WebUnhealthy",
+            f"{prefix}-web-unhealthy-targets",
+            "A web task fails the load balancer's health check.",
+            unhealthy,
+            0,
+            periods=3,
+        )
+
+    def _store_alarms(self, prefix: str, props: MonitoringProps) -> None:
+        """Aurora near its connection limit; Valkey memory filling up (noeviction refuses
+        writes when it is full, so Langfuse's queue stops accepting events)."""
+        self._alarm(
+            "AuroraConnections",
+            f"{prefix}-aurora-connections",
+            "Aurora is near max_connections at its maximum capacity.",
+            props.database.metric_database_connections(
+                period=Duration.minutes(5), statistic="Maximum"
             ),
-            cloudwatch.Alarm(
-                self,
-                "WebUnhealthy",
-                alarm_name=f"{prefix}-web-unhealthy-targets",
-                alarm_description="A web task fails the load balancer's health check.",
-                metric=unhealthy,
-                threshold=0,
-                evaluation_periods=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            connection_alarm_threshold(props.database_max_acu),
+        )
+        self._alarm(
+            "ValkeyMemory",
+            f"{prefix}-valkey-memory",
+            "Valkey memory is filling up; when full it refuses new queue jobs.",
+            cloudwatch.Metric(
+                namespace="AWS/ElastiCache",
+                metric_name="DatabaseMemoryUsagePercentage",
+                dimensions_map={"CacheClusterId": props.cache_primary_node_id},
+                statistic="Maximum",
+                period=Duration.minutes(5),
             ),
-        ]
-        for alarm in alarms:
-            alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
-            alarm.add_ok_action(cw_actions.SnsAction(self.topic))
+            VALKEY_MEMORY_WARNING_PERCENT,
+        )
+
+
+def connection_alarm_threshold(max_acu: float) -> int:
+    """80 % of Aurora PostgreSQL's default max_connections at ``max_acu``.
+
+    The default is LEAST(DBInstanceClassMemory / 9531392, 5000), and each ACU has 2 GiB.
+    """
+    max_connections = min(int(max_acu * 2 * 1024**3 / 9531392), 5000)
+    return int(max_connections * CONNECTION_WARNING_SHARE)
