@@ -359,7 +359,7 @@ MUTATIONS = [
     Mutation(
         "alarms notify the environment's topic",
         SRC + "constructs/monitoring.py",
-        "            alarm.add_alarm_action(cw_actions.SnsAction(self.topic))\n",
+        "        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))\n",
         "",
         ("tests/test_monitoring.py", "-k", "web-5xx"),
     ),
