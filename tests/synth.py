@@ -96,3 +96,22 @@ def task_container(env: SynthesizedEnvironment, service: str) -> dict[str, Any]:
             (container,) = resource["Properties"]["ContainerDefinitions"]
             return container
     raise KeyError(service)
+
+
+def role_statements(
+    env: SynthesizedEnvironment, service: str, role_property: str
+) -> list[dict[str, Any]]:
+    """IAM statements of the task or execution role (``TaskRoleArn``/``ExecutionRoleArn``) of
+    the Web, Worker or ClickHouse task definition."""
+    (task,) = [
+        v
+        for k, v in env.resources("AWS::ECS::TaskDefinition").items()
+        if k.startswith(f"{service}Task")
+    ]
+    role = task["Properties"][role_property]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in env.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]

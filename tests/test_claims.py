@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth import SynthesizedEnvironment
+from synth import SynthesizedEnvironment, role_statements
 
 
 def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -116,25 +116,10 @@ def test_media_never_expires_and_events_only_where_configured(
     assert data_bucket(any_env)["VersioningConfiguration"] == {"Status": "Enabled"}
 
 
-def task_role_statements(env: SynthesizedEnvironment, service_name: str) -> list[dict[str, Any]]:
-    (task,) = [
-        v
-        for k, v in env.resources("AWS::ECS::TaskDefinition").items()
-        if k.startswith(f"{service_name}Task")
-    ]
-    role = task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]
-    return [
-        s
-        for policy in env.resources("AWS::IAM::Policy").values()
-        if {"Ref": role} in policy["Properties"]["Roles"]
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def test_task_roles_are_limited_to_the_langfuse_prefixes(any_env: SynthesizedEnvironment) -> None:
     """README: task roles limited to `events/` `media/` `exports/`."""
     for name in ("Web", "Worker"):
-        statements = task_role_statements(any_env, name)
+        statements = role_statements(any_env, name, "TaskRoleArn")
         listing = [s for s in statements if s["Action"] == "s3:ListBucket"]
         assert len(listing) == 1, name
         assert listing[0]["Condition"] == {

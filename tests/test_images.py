@@ -7,7 +7,7 @@ from typing import Any
 
 from cfn_eval import evaluate, pseudo_parameters
 from cfn_graph import DependencyGraph
-from synth import SynthesizedEnvironment, task_container
+from synth import SynthesizedEnvironment, role_statements, task_container
 
 ECR_HOST = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/(.+?)(?:@|:[^/]+$)")
 
@@ -80,21 +80,6 @@ def test_cache_rules_point_at_the_upstreams_with_the_given_credentials(
         assert 2 <= len(prefix) <= 30  # ECR's limit on EcrRepositoryPrefix
 
 
-def execution_statements(env: SynthesizedEnvironment, service: str) -> list[dict[str, Any]]:
-    (_task_id, task) = next(
-        (k, v)
-        for k, v in env.resources("AWS::ECS::TaskDefinition").items()
-        if k.startswith(f"{service}Task")
-    )
-    role = task["Properties"]["ExecutionRoleArn"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in env.resources("AWS::IAM::Policy").values()
-        if {"Ref": role} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def test_execution_roles_may_make_the_first_pull_through_the_cache(
     images: SynthesizedEnvironment,
 ) -> None:
@@ -104,7 +89,7 @@ def test_execution_roles_may_make_the_first_pull_through_the_cache(
         assert match, service
         repository = match.group(3)
         allowed: set[str] = set()
-        for statement in execution_statements(images, service):
+        for statement in role_statements(images, service, "ExecutionRoleArn"):
             resources = statement["Resource"]
             resources = resources if isinstance(resources, list) else [resources]
             arns = {known for r in resources if (known := deployed_or_none(images, r))}

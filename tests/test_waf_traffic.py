@@ -13,7 +13,7 @@ import ipaddress
 import pytest
 
 from synth import SynthesizedEnvironment
-from waf_eval import Request, Verdict, WebAclEvaluator
+from waf_eval import Request, UnmodelledStatementError, Verdict, WebAclEvaluator
 
 LLM_TEXT = (
     "<script>alert('xss')</script> <img src=x onerror=alert(1)> javascript:void(0) "
@@ -216,3 +216,27 @@ def test_ipv6_is_served_only_when_the_allow_list_lets_ipv6_in(
     ]  # fmt: skip
     expect_aaaa = edge.mode == "cloudfront" and edge.domain is not None and not ipv4_only_list
     assert bool(aaaa) is expect_aaaa
+
+
+def test_an_unmodelled_statement_stops_the_evaluation() -> None:
+    """A rule kind the evaluator does not know fails loudly instead of counting as no match."""
+    template = {
+        "Resources": {
+            "Acl": {
+                "Type": "AWS::WAFv2::WebACL",
+                "Properties": {
+                    "DefaultAction": {"Allow": {}},
+                    "Rules": [
+                        {
+                            "Name": "Geo",
+                            "Priority": 0,
+                            "Action": {"Block": {}},
+                            "Statement": {"GeoMatchStatement": {"CountryCodes": ["XX"]}},
+                        }
+                    ],
+                },
+            }
+        }
+    }
+    with pytest.raises(UnmodelledStatementError, match="GeoMatchStatement"):
+        WebAclEvaluator(template, "Acl").evaluate(Request("GET", "/"))

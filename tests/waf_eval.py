@@ -119,6 +119,11 @@ MANAGED_LABEL_NAMESPACES = {
 KNOWN_BAD_IPS = {"198.18.0.66"}
 
 
+class UnmodelledStatementError(Exception):
+    """The web ACL uses a statement this evaluator does not model: the table cannot vouch for
+    it, so evaluation stops instead of guessing (extend the evaluator with the new kind)."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What WAF does with the request: the terminating rule (None: default action) and labels."""
@@ -203,7 +208,7 @@ class WebAclEvaluator:
                 body["ScopeDownStatement"], request, labels
             )
             return in_scope and request.per_5_minutes > body["Limit"]
-        raise NotImplementedError(kind)
+        raise UnmodelledStatementError(kind)
 
 
 def _byte_match(body: dict[str, Any], request: Request) -> bool:
@@ -213,12 +218,12 @@ def _byte_match(body: dict[str, Any], request: Request) -> bool:
     elif "Method" in field_to_match:
         value = request.method
     else:
-        raise NotImplementedError(field_to_match)
+        raise UnmodelledStatementError(f"FieldToMatch {field_to_match}")
     for transformation in body["TextTransformations"]:
         if transformation["Type"] == "LOWERCASE":
             value = value.lower()
         elif transformation["Type"] != "NONE":
-            raise NotImplementedError(transformation["Type"])
+            raise UnmodelledStatementError(f"TextTransformation {transformation['Type']}")
     search = body["SearchString"]
     constraint = body["PositionalConstraint"]
     if constraint == "STARTS_WITH":
@@ -227,4 +232,4 @@ def _byte_match(body: dict[str, Any], request: Request) -> bool:
         return value == search
     if constraint == "CONTAINS":
         return search in value
-    raise NotImplementedError(constraint)
+    raise UnmodelledStatementError(f"PositionalConstraint {constraint}")
