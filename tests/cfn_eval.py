@@ -12,18 +12,24 @@ STACK_ID = "arn:aws:cloudformation:{region}:{account}:stack/{name}/{uuid}"
 
 
 def evaluate(value: Any, pseudo: dict[str, str]) -> Any:
-    """``value`` with Ref (pseudo parameters only), Fn::Join, Fn::Select and Fn::Split resolved.
+    """``value`` with Ref, Fn::GetAtt, Fn::Join, Fn::Select and Fn::Split resolved.
 
-    Anything else (a Ref to a resource, Fn::GetAtt, ...) raises KeyError: such a name is not
-    known before deploy and the caller decides what that means.
+    ``pseudo`` holds the pseudo parameters and any deploy-time values the caller assumes
+    (``"Logical"`` for a Ref, ``"Logical.Attribute"`` for a GetAtt). Anything else raises
+    KeyError: such a value is not known before deploy and the caller decides what that means.
     """
     if isinstance(value, str | int):
         return value
     if isinstance(value, list):
         return [evaluate(v, pseudo) for v in value]
+    if len(value) != 1 or not next(iter(value)).startswith(("Fn::", "Ref")):
+        return {key: evaluate(item, pseudo) for key, item in value.items()}
     ((function, argument),) = value.items()
     if function == "Ref":
         return pseudo[argument]
+    if function == "Fn::GetAtt":
+        resource, attribute = argument
+        return pseudo[f"{resource}.{attribute}"]
     if function == "Fn::Join":
         separator, parts = argument
         return separator.join(str(evaluate(p, pseudo)) for p in evaluate(parts, pseudo))

@@ -29,6 +29,7 @@ class SynthesizedEnvironment:
     templates: dict[str, dict[str, Any]]
     main_stack: str
     global_stack: str | None
+    edge_alarms_stack: str | None
     manifest: dict[str, Any]
     cli_output: str
 
@@ -78,12 +79,14 @@ def synthesize(config_path: Path) -> SynthesizedEnvironment:
     }
     main = f"Langfuse-{config.name}"
     global_ = f"{main}-Global"
+    edge_alarms = f"{main}-EdgeAlarms"
     return SynthesizedEnvironment(
         config=config,
         outdir=outdir,
         templates=templates,
         main_stack=main,
         global_stack=global_ if global_ in templates else None,
+        edge_alarms_stack=edge_alarms if edge_alarms in templates else None,
         manifest=manifest,
         cli_output=result.stdout + result.stderr,
     )

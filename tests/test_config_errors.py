@@ -12,6 +12,12 @@ BASE = "name: tt\nregion: eu-west-1\n"
 
 BAD_CONFIGS = [
     (
+        BASE + "monitoring:\n  topic_arn: arn:aws:sns:eu-west-1:123456789012:chat\n",
+        "cfg.yaml: monitoring.global_topic_arn is needed: CloudFront's alarms are raised in "
+        "us-east-1 and cannot notify the eu-west-1 topic in monitoring.topic_arn; name a "
+        "us-east-1 topic here or add monitoring.emails",
+    ),
+    (
         BASE + "edge:\n  mode: alb\n",
         "cfg.yaml: edge.domain is required when edge.mode is alb (HTTPS needs a certificate for "
         "your own domain): add edge.domain, use edge.mode: cloudfront for HTTPS without a domain, "

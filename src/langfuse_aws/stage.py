@@ -8,6 +8,7 @@ from constructs import Construct
 from .compliance.function_logs import FunctionLogRetention
 from .config.models import EnvironmentConfig
 from .constructs.log_retention import retention_days
+from .stacks.edge_alarms_stack import EdgeAlarmsStack
 from .stacks.global_stack import GlobalStack, needs_global_stack
 from .stacks.langfuse_stack import LangfuseStack
 
@@ -15,7 +16,7 @@ PROJECT_TAG = "langfuse-aws"
 
 
 def stack_name(cfg: EnvironmentConfig, suffix: str = "") -> str:
-    """Stable stack names: ``Langfuse-<env>`` and ``Langfuse-<env>-Global``."""
+    """Stable stack names: ``Langfuse-<env>``, ``-Global`` and ``-EdgeAlarms``."""
     return f"Langfuse-{cfg.name}{suffix}"
 
 
@@ -43,6 +44,18 @@ class LangfuseEnvironment:
         )
         if self.global_stack is not None:
             self.main_stack.add_stack_dependency(self.global_stack)
+        self.edge_alarms_stack: EdgeAlarmsStack | None = None
+        distribution = self.main_stack.distribution
+        if config.monitoring.enabled and distribution is not None:
+            web_acl = us_east_1.web_acl if us_east_1 else None
+            self.edge_alarms_stack = EdgeAlarmsStack(
+                scope,
+                stack_name(config, "-EdgeAlarms"),
+                config=config,
+                distribution=distribution,
+                web_acl_metric=web_acl.metric_name if web_acl else None,
+            )
+            self.edge_alarms_stack.add_stack_dependency(self.main_stack)
         retention = retention_days(config.logs.retention_days)
         for stack in self.stacks:
             Aspects.of(stack).add(FunctionLogRetention(retention))
@@ -53,5 +66,7 @@ class LangfuseEnvironment:
 
     @property
     def stacks(self) -> list[Stack]:
-        """Every stack of the environment, us-east-1 first."""
-        return [s for s in (self.global_stack, self.main_stack) if s is not None]
+        """Every stack of the environment in deployment order."""
+        return [
+            s for s in (self.global_stack, self.main_stack, self.edge_alarms_stack) if s is not None
+        ]

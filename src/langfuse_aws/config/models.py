@@ -640,6 +640,32 @@ class MonitoringConfig(StrictModel):
     )
     """An existing SNS topic for the alarms (e.g. wired to chat) instead of a new one."""
 
+    global_topic_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:sns:us-east-1:\d{12}:[A-Za-z0-9_-]{1,256}$"
+    )
+    """An existing us-east-1 SNS topic for the CloudFront and CloudFront-WAF alarms, which
+    CloudWatch can only raise in us-east-1. Default: a new us-east-1 topic with `emails`."""
+
+    queue_metrics: bool = True
+    """The worker publishes Langfuse's queue metrics to CloudWatch (namespace `Langfuse`), which
+    the backlog alarm and the worker's backlog scaling read. Langfuse publishes some hundred
+    custom metrics this way, each billed by CloudWatch. Default on."""
+
+    queue_backlog_jobs: int = Field(default=10_000, ge=1)
+    """Alarm when this many ingestion jobs wait for the worker for 15 minutes. Default 10000."""
+
+    waf_blocked_per_5_minutes: int = Field(default=1_000, ge=1)
+    """Alarm when the WAF blocks more requests than this in 5 minutes. Default 1000."""
+
+    efs_io_gib_per_hour: int = Field(default=10, ge=1)
+    """Alarm when ClickHouse reads and writes more than this on EFS in an hour (Elastic
+    Throughput bills every GiB). Default 10."""
+
+    @property
+    def publishes_queue_metrics(self) -> bool:
+        """The worker publishes queue metrics (something reads them only with monitoring on)."""
+        return self.enabled and self.queue_metrics
+
 
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""

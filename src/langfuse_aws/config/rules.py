@@ -476,6 +476,25 @@ def _url_ports(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             yield ConfigIssue(where, "names a port outside 1 to 65535: fix the port in the URL")
 
 
+def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """CloudFront's alarms live in us-east-1 and can only notify a topic there."""
+    monitoring = cfg.monitoring
+    if not monitoring.enabled or cfg.edge.mode != "cloudfront":
+        return
+    topic_region = monitoring.topic_arn.split(":")[3] if monitoring.topic_arn else None
+    if (
+        topic_region not in (None, "us-east-1")
+        and not monitoring.emails
+        and monitoring.global_topic_arn is None
+    ):
+        yield ConfigIssue(
+            "monitoring.global_topic_arn",
+            f"is needed: CloudFront's alarms are raised in us-east-1 and cannot notify the "
+            f"{topic_region} topic in monitoring.topic_arn; name a us-east-1 topic here or add "
+            "monitoring.emails",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     _region,
     _url_ports,
@@ -488,6 +507,7 @@ RULES: tuple[Rule, ...] = (
     _edge,
     _auth,
     _registry_cache,
+    _monitoring,
 )
 
 

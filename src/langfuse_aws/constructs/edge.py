@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
@@ -47,7 +48,7 @@ class Edge(Construct):
     web ACL. With a domain, A (and for CloudFront AAAA) alias records in the hosted zone.
 
     Resources out: ``load_balancer`` (the services attach to its target group),
-    ``public_url`` (what users open, NEXTAUTH_URL), ``zone`` and ``app_record`` (for a Cognito
+    ``distribution`` and ``regional_web_acl`` (for monitoring), ``public_url`` (what users open, NEXTAUTH_URL), ``zone`` and ``app_record`` (for a Cognito
     custom domain, which needs the app's A record to exist first).
     """
 
@@ -59,6 +60,8 @@ class Edge(Construct):
             hosted_zone(self, "Zone", domain) if domain else None
         )
         alb_certificate = None
+        self.distribution: cloudfront.IDistribution | None = None
+        self.regional_web_acl: WebAcl | None = None
         if edge.mode == "alb" and domain and self.zone:
             alb_certificate = acm.Certificate(
                 self,
@@ -91,6 +94,7 @@ class Edge(Construct):
                 web_acl_arn=props.cloudfront_web_acl_arn,
                 ipv6=edge.serves_ipv6,
             )
+            self.distribution = cdn.distribution
             host = domain.name if domain else cdn.domain_name
             target: route53.IAliasRecordTarget = targets.CloudFrontTarget(cdn.distribution)
         else:
@@ -104,6 +108,7 @@ class Edge(Construct):
                     environment_name=props.environment_name,
                     log_retention=props.log_retention,
                 )
+                self.regional_web_acl = waf
                 wafv2.CfnWebACLAssociation(
                     self,
                     "WafAssociation",

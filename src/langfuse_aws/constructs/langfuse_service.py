@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -14,6 +17,9 @@ from .cluster import ServiceCluster
 from .images import ImageRef, ImageSource
 
 LANGFUSE_IMAGE_USER = "1001:1001"
+# Waiting jobs at which the worker gets one more task per step, and two at once.
+BACKLOG_SCALE_OUT_JOBS = 1_000
+BACKLOG_SCALE_OUT_FAST_JOBS = 10_000
 
 
 class LangfuseService(Construct):
@@ -126,14 +132,49 @@ class LangfuseService(Construct):
                 "ECS Exec was turned on in this environment's YAML, and the ssmmessages channel "
                 "actions it needs support no resource-level permissions.",
             )
-        scaling = self.service.auto_scale_task_count(
+        self.scaling = self.service.auto_scale_task_count(
             min_capacity=size.min_tasks, max_capacity=size.max_tasks
         )
-        scaling.scale_on_cpu_utilization(
+        self.scaling.scale_on_cpu_utilization(
             "Cpu",
             target_utilization_percent=size.cpu_target_percent,
             scale_in_cooldown=Duration.minutes(5),
             scale_out_cooldown=Duration.minutes(1),
+        )
+
+    def scale_out_on_backlog(self, backlog: cloudwatch.IMetric) -> None:
+        """Adds tasks while jobs pile up; CPU target tracking removes them again.
+
+        Only scale-out steps: a backlog policy that also scaled in would fight the CPU policy
+        whenever the queue is empty but the tasks are busy.
+        """
+        self.scaling.scale_on_metric(
+            "Backlog",
+            metric=backlog,
+            scaling_steps=[
+                appscaling.ScalingInterval(upper=BACKLOG_SCALE_OUT_JOBS, change=0),
+                appscaling.ScalingInterval(lower=BACKLOG_SCALE_OUT_JOBS, change=1),
+                appscaling.ScalingInterval(lower=BACKLOG_SCALE_OUT_FAST_JOBS, change=2),
+            ],
+            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=Duration.minutes(3),
+            evaluation_periods=2,
+        )
+
+    def allow_metric_publishing(self, namespace: str) -> None:
+        """Lets the tasks put metrics into ``namespace`` only."""
+        self.task_definition.task_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
+            )
+        )
+        acknowledge(
+            self.task_definition.task_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudwatch:PutMetricData has no resource-level permissions; the statement is "
+            f"limited to the {namespace} namespace by its condition.",
         )
 
     @property

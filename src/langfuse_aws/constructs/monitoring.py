@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cdk_monitoring_constructs as mc
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_efs as efs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from ..compliance import acknowledge
 from ..config.models import MonitoringConfig
+from ..langfuse.metrics import ingestion_backlog
+from .alarms import AlarmSpec, alarm_topic, notifying_alarm
+from .task_stops import TaskStopCounter
+from .waf import blocked_requests
 
 # Alarm thresholds (the README's runbook explains each alarm).
 USAGE_WARNING_PERCENT = 90
@@ -24,6 +28,9 @@ TARGET_5XX_PER_5_MINUTES = 10
 ACU_WARNING_SHARE = 0.9
 CONNECTION_WARNING_SHARE = 0.8
 VALKEY_MEMORY_WARNING_PERCENT = 80
+AURORA_FREE_LOCAL_STORAGE_BYTES = 1024**3
+EFS_IO_LIMIT_WARNING_PERCENT = 90
+GIB = 1024**3
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,14 @@ class MonitoredService:
     name: str
     service: ecs.FargateService
     min_running: int
+
+
+@dataclass(frozen=True)
+class ClickHouseWatch:
+    """The self-run ClickHouse: its service (for unexpected stops) and its EFS volume."""
+
+    service: ecs.FargateService
+    file_system: efs.FileSystem
 
 
 @dataclass(frozen=True)
@@ -46,43 +61,39 @@ class MonitoringProps:
     database: rds.DatabaseCluster
     database_max_acu: float
     cache_primary_node_id: str
+    log_retention: logs.RetentionDays
+    clickhouse: ClickHouseWatch | None = None
+    nat_instances: list[ec2.Instance] = field(default_factory=list)
+    regional_web_acl_metric: str | None = None
+    """The VisibilityConfig metric name of a REGIONAL web ACL (load balancer edge)."""
+    region: str | None = None
+    """The stack's region (the Region dimension of a REGIONAL web ACL's metrics)."""
 
 
 class Monitoring(Construct):
     """Dashboard ``Langfuse-<env>`` and alarms named ``langfuse-<env>-...`` to one topic.
 
-    Uses cdk-monitoring-constructs for ECS, Aurora and Valkey; the load balancer's 5xx and
-    unhealthy-target alarms are plain CloudWatch alarms on the target group's metrics.
+    Uses cdk-monitoring-constructs for ECS, Aurora and Valkey; the rest (load balancer,
+    ClickHouse stops, EFS, Aurora local storage, NAT instance, queue backlog, WAF) are plain
+    CloudWatch alarms, because the library has no alarm for those metrics.
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: MonitoringProps) -> None:
         super().__init__(scope, id_)
         config = props.config
-        if config.topic_arn:
-            self.topic: sns.ITopic = sns.Topic.from_topic_arn(self, "Topic", config.topic_arn)
-        else:
-            topic = sns.Topic(
-                self,
-                "Alarms",
-                display_name=f"Langfuse {props.environment_name} alarms",
-                enforce_ssl=True,
-            )
-            acknowledge(
-                topic,
-                "AwsSolutions-SNS2",
-                "Alarm notifications carry only alarm names and states, and CloudWatch cannot "
-                "publish to a topic encrypted with the AWS-managed SNS key.",
-            )
-            for address in config.emails:
-                topic.add_subscription(subscriptions.EmailSubscription(address))
-            self.topic = topic
+        self.topic: sns.ITopic = alarm_topic(
+            self,
+            environment_name=props.environment_name,
+            emails=list(config.emails),
+            existing_arn=config.topic_arn,
+        )
+        self.prefix = f"langfuse-{props.environment_name}"
         action = mc.SnsAlarmActionStrategy(on_alarm_topic=self.topic, on_ok_topic=self.topic)
-        prefix = f"langfuse-{props.environment_name}"
-        facade = mc.MonitoringFacade(
+        self.facade = mc.MonitoringFacade(
             self,
             "Facade",
             alarm_factory_defaults=mc.AlarmFactoryDefaults(
-                actions_enabled=True, alarm_name_prefix=prefix, action=action
+                actions_enabled=True, alarm_name_prefix=self.prefix, action=action
             ),
             dashboard_factory=mc.DefaultDashboardFactory(
                 self,
@@ -93,8 +104,39 @@ class Monitoring(Construct):
                 create_summary_dashboard=False,
             ),
         )
+        self._services(props)
+        self._database(props)
+        self._cache(props)
+        self._load_balancer(props)
+        if props.clickhouse is not None:
+            self._clickhouse(props, props.clickhouse)
+        for index, instance in enumerate(props.nat_instances):
+            self._nat_instance(index, instance)
+        if config.queue_metrics:
+            self._queue_backlog(config.queue_backlog_jobs)
+        if props.regional_web_acl_metric is not None and props.region is not None:
+            self._regional_waf(
+                blocked_requests(props.regional_web_acl_metric, regional_in=props.region),
+                config.waf_blocked_per_5_minutes,
+            )
+
+    def _name(self, suffix: str) -> str:
+        return f"{self.prefix}-{suffix}"
+
+    def _alarm(self, id_: str, spec: AlarmSpec) -> None:
+        notifying_alarm(self, id_, spec, self.topic)
+
+    def _graph(self, title: str, *metrics: cloudwatch.Metric | cloudwatch.MathExpression) -> None:
+        """A dashboard row for metrics that no library monitoring covers."""
+        self.facade.monitor_custom(
+            metric_groups=[mc.CustomMetricGroup(title=title, metrics=list(metrics))],
+            human_readable_name=title,
+            alarm_friendly_name=title.replace(" ", ""),
+        )
+
+    def _services(self, props: MonitoringProps) -> None:
         for watched in props.services:
-            facade.monitor_simple_fargate_service(
+            self.facade.monitor_simple_fargate_service(
                 fargate_service=watched.service,
                 human_readable_name=f"Langfuse {watched.name}",
                 alarm_friendly_name=watched.name,
@@ -105,8 +147,31 @@ class Monitoring(Construct):
                     "Warning": mc.UsageThreshold(max_usage_percent=USAGE_WARNING_PERCENT)
                 },
             )
-            self._running_tasks_alarm(prefix, watched)
-        facade.monitor_aurora_cluster(
+            self._alarm(
+                f"{watched.name}RunningTasks",
+                AlarmSpec(
+                    name=self._name(f"{watched.name.lower()}-running-tasks"),
+                    description=f"Langfuse {watched.name} runs fewer tasks than it must.",
+                    # Container Insights' count: ECS's own metrics have no running-task count.
+                    metric=cloudwatch.Metric(
+                        namespace="ECS/ContainerInsights",
+                        metric_name="RunningTaskCount",
+                        dimensions_map={
+                            "ClusterName": watched.service.cluster.cluster_name,
+                            "ServiceName": watched.service.service_name,
+                        },
+                        statistic="Minimum",
+                        period=Duration.minutes(5),
+                    ),
+                    threshold=watched.min_running,
+                    below=True,
+                    periods=2,
+                    missing_breaches=True,
+                ),
+            )
+
+    def _database(self, props: MonitoringProps) -> None:
+        self.facade.monitor_aurora_cluster(
             cluster=props.database,
             human_readable_name="Aurora PostgreSQL",
             alarm_friendly_name="Aurora",
@@ -116,7 +181,50 @@ class Monitoring(Construct):
                 )
             },
         )
-        facade.monitor_elasti_cache_cluster(
+        self._alarm(
+            "AuroraConnections",
+            AlarmSpec(
+                name=self._name("aurora-connections"),
+                description="Aurora is near max_connections at its maximum capacity.",
+                metric=props.database.metric_database_connections(
+                    period=Duration.minutes(5), statistic="Maximum"
+                ),
+                threshold=connection_alarm_threshold(props.database_max_acu),
+            ),
+        )
+        # Aurora reports local storage (temporary tables, sorts that spill) per instance.
+        free_local = {
+            f"i{index}": cloudwatch.Metric(
+                namespace="AWS/RDS",
+                metric_name="FreeLocalStorage",
+                dimensions_map={"DBInstanceIdentifier": instance_id},
+                statistic="Minimum",
+                period=Duration.minutes(5),
+            )
+            for index, instance_id in enumerate(props.database.instance_identifiers)
+        }
+        lowest = cloudwatch.MathExpression(
+            expression=f"MIN([{', '.join(free_local)}])",
+            using_metrics=free_local,
+            label="Lowest free local storage",
+            period=Duration.minutes(5),
+        )
+        self._alarm(
+            "AuroraFreeLocalStorage",
+            AlarmSpec(
+                name=self._name("aurora-free-local-storage"),
+                description="An Aurora instance is running out of local storage.",
+                metric=lowest,
+                threshold=AURORA_FREE_LOCAL_STORAGE_BYTES,
+                below=True,
+                periods=2,
+            ),
+        )
+
+    def _cache(self, props: MonitoringProps) -> None:
+        """Valkey must never evict, and warns before memory is full (noeviction then refuses
+        writes, so Langfuse's queue stops accepting events)."""
+        self.facade.monitor_elasti_cache_cluster(
             cluster_id=props.cache_primary_node_id,
             cluster_type=mc.ElastiCacheClusterType.REDIS,
             human_readable_name="Valkey",
@@ -125,111 +233,156 @@ class Monitoring(Construct):
                 "Critical": mc.MaxItemsCountThreshold(max_items_count=0)
             },
         )
-        self._load_balancer_alarms(prefix, props)
-        self._store_alarms(prefix, props)
-
-    def _alarm(
-        self,
-        id_: str,
-        name: str,
-        description: str,
-        metric: cloudwatch.IMetric,
-        threshold: float,
-        *,
-        below: bool = False,
-        periods: int = 1,
-        missing_breaches: bool = False,
-    ) -> None:
-        """A plain CloudWatch alarm that notifies the topic on alarm and on recovery."""
-        alarm = cloudwatch.Alarm(
-            self,
-            id_,
-            alarm_name=name,
-            alarm_description=description,
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=periods,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-            if below
-            else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING
-            if missing_breaches
-            else cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
-        alarm.add_ok_action(cw_actions.SnsAction(self.topic))
-
-    def _running_tasks_alarm(self, prefix: str, watched: MonitoredService) -> None:
-        """Fewer tasks running than the service must keep (Container Insights' count)."""
-        metric = cloudwatch.Metric(
-            namespace="ECS/ContainerInsights",
-            metric_name="RunningTaskCount",
-            dimensions_map={
-                "ClusterName": watched.service.cluster.cluster_name,
-                "ServiceName": watched.service.service_name,
-            },
-            statistic="Minimum",
-            period=Duration.minutes(5),
-        )
         self._alarm(
-            f"{watched.name}RunningTasks",
-            f"{prefix}-{watched.name.lower()}-running-tasks",
-            f"Langfuse {watched.name} runs fewer tasks than it must.",
-            metric,
-            watched.min_running,
-            below=True,
-            periods=2,
-            missing_breaches=True,
+            "ValkeyMemory",
+            AlarmSpec(
+                name=self._name("valkey-memory"),
+                description="Valkey memory is filling up; when full it refuses new queue jobs.",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/ElastiCache",
+                    metric_name="DatabaseMemoryUsagePercentage",
+                    dimensions_map={"CacheClusterId": props.cache_primary_node_id},
+                    statistic="Maximum",
+                    period=Duration.minutes(5),
+                ),
+                threshold=VALKEY_MEMORY_WARNING_PERCENT,
+            ),
         )
 
-    def _load_balancer_alarms(self, prefix: str, props: MonitoringProps) -> None:
-        target_5xx = props.target_group.metrics.http_code_target(
-            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(5), statistic="Sum"
-        )
-        unhealthy = props.target_group.metrics.unhealthy_host_count(
-            period=Duration.minutes(1), statistic="Maximum"
-        )
+    def _load_balancer(self, props: MonitoringProps) -> None:
+        metrics = props.target_group.metrics
         self._alarm(
             "Web5xx",
-            f"{prefix}-web-5xx",
-            "Langfuse web answered with 5xx errors (see the README runbook).",
-            target_5xx,
-            TARGET_5XX_PER_5_MINUTES,
+            AlarmSpec(
+                name=self._name("web-5xx"),
+                description="Langfuse web answered with 5xx errors (see the README runbook).",
+                metric=metrics.http_code_target(
+                    elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
+                    period=Duration.minutes(5),
+                    statistic="Sum",
+                ),
+                threshold=TARGET_5XX_PER_5_MINUTES,
+            ),
         )
         self._alarm(
             "WebUnhealthy",
-            f"{prefix}-web-unhealthy-targets",
-            "A web task fails the load balancer's health check.",
-            unhealthy,
-            0,
-            periods=3,
+            AlarmSpec(
+                name=self._name("web-unhealthy-targets"),
+                description="A web task fails the load balancer's health check.",
+                metric=metrics.unhealthy_host_count(
+                    period=Duration.minutes(1), statistic="Maximum"
+                ),
+                threshold=0,
+                periods=3,
+            ),
         )
 
-    def _store_alarms(self, prefix: str, props: MonitoringProps) -> None:
-        """Aurora near its connection limit; Valkey memory filling up (noeviction refuses
-        writes when it is full, so Langfuse's queue stops accepting events)."""
-        self._alarm(
-            "AuroraConnections",
-            f"{prefix}-aurora-connections",
-            "Aurora is near max_connections at its maximum capacity.",
-            props.database.metric_database_connections(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            connection_alarm_threshold(props.database_max_acu),
+    def _clickhouse(self, props: MonitoringProps, clickhouse: ClickHouseWatch) -> None:
+        """Unexpected task stops, and the EFS volume's I/O limit and billed traffic."""
+        stops = TaskStopCounter(
+            self,
+            "ClickHouseStops",
+            environment_name=props.environment_name,
+            name="clickhouse",
+            service=clickhouse.service,
+            log_retention=props.log_retention,
         )
         self._alarm(
-            "ValkeyMemory",
-            f"{prefix}-valkey-memory",
-            "Valkey memory is filling up; when full it refuses new queue jobs.",
-            cloudwatch.Metric(
-                namespace="AWS/ElastiCache",
-                metric_name="DatabaseMemoryUsagePercentage",
-                dimensions_map={"CacheClusterId": props.cache_primary_node_id},
-                statistic="Maximum",
-                period=Duration.minutes(5),
+            "ClickHouseStopped",
+            AlarmSpec(
+                name=self._name("clickhouse-task-stopped"),
+                description="A ClickHouse task stopped unexpectedly (crash, out of memory, "
+                f"failed health check or start); reasons in {stops.log_group.log_group_name}.",
+                metric=stops.metric(Duration.minutes(5)),
+                threshold=0,
             ),
-            VALKEY_MEMORY_WARNING_PERCENT,
         )
+        fs_id = clickhouse.file_system.file_system_id
+        io_limit = cloudwatch.Metric(
+            namespace="AWS/EFS",
+            metric_name="PercentIOLimit",
+            dimensions_map={"FileSystemId": fs_id},
+            statistic="Maximum",
+            period=Duration.minutes(5),
+        )
+        total_io = cloudwatch.Metric(
+            namespace="AWS/EFS",
+            metric_name="TotalIOBytes",
+            dimensions_map={"FileSystemId": fs_id},
+            statistic="Sum",
+            period=Duration.hours(1),
+        )
+        self._alarm(
+            "ClickHouseEfsIoLimit",
+            AlarmSpec(
+                name=self._name("clickhouse-efs-io-limit"),
+                description="ClickHouse's EFS volume is near its I/O operations limit.",
+                metric=io_limit,
+                threshold=EFS_IO_LIMIT_WARNING_PERCENT,
+                periods=3,
+            ),
+        )
+        self._alarm(
+            "ClickHouseEfsTraffic",
+            AlarmSpec(
+                name=self._name("clickhouse-efs-io-cost"),
+                description="ClickHouse reads and writes more on EFS than "
+                f"monitoring.efs_io_gib_per_hour ({props.config.efs_io_gib_per_hour} GiB per "
+                "hour); Elastic Throughput bills every GiB.",
+                metric=total_io,
+                threshold=props.config.efs_io_gib_per_hour * GIB,
+            ),
+        )
+        self._graph("ClickHouse EFS", io_limit, total_io, stops.metric(Duration.minutes(5)))
+
+    def _nat_instance(self, index: int, instance: ec2.Instance) -> None:
+        """The NAT instance (dev): when it fails, tasks lose the internet (image pulls, SSO)."""
+        status = cloudwatch.Metric(
+            namespace="AWS/EC2",
+            metric_name="StatusCheckFailed",
+            dimensions_map={"InstanceId": instance.instance_id},
+            statistic="Maximum",
+            period=Duration.minutes(1),
+        )
+        suffix = "" if index == 0 else f"-{index + 1}"
+        self._alarm(
+            f"NatInstanceStatus{index}",
+            AlarmSpec(
+                name=self._name(f"nat-instance-status{suffix}"),
+                description="The NAT instance fails an EC2 status check: private subnets "
+                "have no internet.",
+                metric=status,
+                threshold=0,
+                periods=2,
+            ),
+        )
+        self._graph(f"NAT instance {index + 1}", status)
+
+    def _queue_backlog(self, jobs: int) -> None:
+        backlog = ingestion_backlog(Duration.minutes(5))
+        self._alarm(
+            "WorkerQueueBacklog",
+            AlarmSpec(
+                name=self._name("worker-queue-backlog"),
+                description=f"More than {jobs} ingestion jobs wait for the worker.",
+                metric=backlog,
+                threshold=jobs,
+                periods=3,
+            ),
+        )
+        self._graph("Ingestion queue", backlog)
+
+    def _regional_waf(self, metric: cloudwatch.Metric, blocked: int) -> None:
+        self._alarm(
+            "WafBlocked",
+            AlarmSpec(
+                name=self._name("waf-blocked"),
+                description=f"The WAF blocked more than {blocked} requests in 5 minutes.",
+                metric=metric,
+                threshold=blocked,
+            ),
+        )
+        self._graph("WAF", metric)
 
 
 def connection_alarm_threshold(max_acu: float) -> int:

@@ -71,10 +71,12 @@ class Network(Construct):
             },
             **zone_settings,  # type: ignore[arg-type]
         )
+        self.nat_instances: list[ec2.Instance] = []
         for subnet in self.vpc.public_subnets:
             instance = subnet.node.try_find_child("NatInstance")
             if isinstance(instance, ec2.Instance):
                 self._harden_nat_instance(instance)
+                self.nat_instances.append(instance)
         if config.availability_zones:
             for subnet in (
                 self.vpc.public_subnets + self.vpc.private_subnets + self.vpc.isolated_subnets

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -37,6 +38,24 @@ WAF_LOG_PREFIX = "aws-waf-logs-"
 # Langfuse API keys travel in Authorization; sessions in cookies.
 REDACTED_HEADERS = ("authorization", "cookie")
 SIGN_IN_PATHS = ("/api/auth/signin", "/api/auth/callback")
+
+
+def blocked_requests(web_acl_metric: str, *, regional_in: str | None) -> cloudwatch.Metric:
+    """Requests the web ACL blocked per 5 minutes, all rules together.
+
+    A REGIONAL ACL's metrics carry its region as the Region dimension (``regional_in``); a
+    CLOUDFRONT ACL's metrics have no Region dimension and live in us-east-1.
+    """
+    dimensions = {"WebACL": web_acl_metric, "Rule": "ALL"}
+    if regional_in is not None:
+        dimensions["Region"] = regional_in
+    return cloudwatch.Metric(
+        namespace="AWS/WAFV2",
+        metric_name="BlockedRequests",
+        dimensions_map=dimensions,
+        statistic="Sum",
+        period=Duration.minutes(5),
+    )
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -145,6 +164,7 @@ class WebAcl(Construct):
     ) -> None:
         super().__init__(scope, id_)
         waf_scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
+        self.metric_name = f"Langfuse-{environment_name}"
         rules: list[wafv2.CfnWebACL.RuleProperty] = []
         if allowed_cidrs:
             rules.append(
@@ -181,7 +201,9 @@ class WebAcl(Construct):
             scope=waf_scope,
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
-            visibility_config=_visibility("Langfuse"),
+            # The metric name is the WebACL dimension of the ACL's CloudWatch metrics: one per
+            # environment, so that two environments in one account never share a metric.
+            visibility_config=_visibility(self.metric_name),
             description="Langfuse edge protection",
         )
         self._log_requests(environment_name, log_retention)

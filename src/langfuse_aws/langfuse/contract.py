@@ -15,6 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from ..config.models import EnvironmentConfig, TaskSize
 from ..constructs.images import ImageRef
 from ..constructs.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
+from . import metrics
 
 WEB_IMAGE = "langfuse/langfuse"
 WORKER_IMAGE = "langfuse/langfuse-worker"
@@ -140,6 +141,10 @@ def worker_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str,
     """Plain (non-secret) variables of the worker container."""
     env = _shared_environment(cfg, rt, cfg.langfuse.worker)
     env["PORT"] = str(WORKER_PORT)
+    if cfg.monitoring.publishes_queue_metrics:
+        env[metrics.PUBLISHING_VARIABLE] = "true"
+        # Langfuse's CloudWatch client takes its region from the SDK's default chain.
+        env["AWS_REGION"] = rt.region
     return env
 
 

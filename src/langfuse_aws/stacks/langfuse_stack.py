@@ -21,10 +21,15 @@ from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
 from ..constructs.langfuse_service import LangfuseService
 from ..constructs.log_retention import retention_days
-from ..constructs.monitoring import MonitoredService, Monitoring, MonitoringProps
+from ..constructs.monitoring import (
+    ClickHouseWatch,
+    MonitoredService,
+    Monitoring,
+    MonitoringProps,
+)
 from ..constructs.network import Network
 from ..constructs.storage import LogBucket, Storage
-from ..langfuse import contract
+from ..langfuse import contract, metrics
 from .global_stack import cognito_domain_name
 
 
@@ -128,6 +133,7 @@ class LangfuseStack(Stack):
             ),
         )
         self.public_url = edge.public_url
+        self.distribution = edge.distribution
         storage.allow_browser_uploads(self.public_url)
         login = wire_login(
             self,
@@ -220,6 +226,9 @@ class LangfuseStack(Stack):
             ]
             if clickhouse_server is not None:
                 watched.append(MonitoredService("ClickHouse", clickhouse_server.service, 1))
+            if config.monitoring.publishes_queue_metrics:
+                self.worker.allow_metric_publishing(metrics.NAMESPACE)
+                self.worker.scale_out_on_backlog(metrics.ingestion_backlog(Duration.minutes(1)))
             Monitoring(
                 self,
                 "Monitoring",
@@ -232,6 +241,17 @@ class LangfuseStack(Stack):
                     database_max_acu=config.database.max_acu,
                     # ElastiCache reports per node; the primary of the group is node 001.
                     cache_primary_node_id=f"{cache.replication_group.ref}-001",
+                    log_retention=retention,
+                    clickhouse=ClickHouseWatch(
+                        clickhouse_server.service, clickhouse_server.file_system
+                    )
+                    if clickhouse_server
+                    else None,
+                    nat_instances=network.nat_instances,
+                    regional_web_acl_metric=edge.regional_web_acl.metric_name
+                    if edge.regional_web_acl
+                    else None,
+                    region=config.region,
                 ),
             )
         if config.budget is not None:
