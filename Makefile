@@ -87,20 +87,17 @@ diff: setup-synth
 	$(CDK) diff $(CDK_FLAGS) --all
 
 # Lists every resource the new templates would replace or delete, compared with the assembly
-# of the last `make deploy` (kept in .deployed/<env>); fails when a stateful one is among them.
+# of the last `make deploy` (kept in .deployed/<env>) or, without one or with FROM=aws, with the
+# templates CloudFormation runs (needs credentials); fails when a stateful one is among them.
 DEPLOYED := .deployed/$(ENV)
+FROM ?=
+PLAN_BASE = $(if $(filter aws,$(FROM)),--deployed,$(if $(wildcard $(DEPLOYED)/manifest.json),$(DEPLOYED),--deployed))
 plan: synth
-	@if [ -d "$(DEPLOYED)" ]; then \
-		$(PY) scripts/plan.py $(DEPLOYED) $(OUT); \
-	else \
-		echo "No earlier deploy of $(ENV) recorded in $(DEPLOYED): nothing to compare."; \
-	fi
+	$(PY) scripts/plan.py $(PLAN_BASE) $(OUT)
 
 # Refuses to go on when the plan finds data loss, unless ALLOW_DATA_LOSS=yes.
 deploy: synth
-	@if [ -d "$(DEPLOYED)" ]; then \
-		$(PY) scripts/plan.py $(DEPLOYED) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]; \
-	fi
+	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
 	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
 	rm -rf $(DEPLOYED) && mkdir -p .deployed && cp -r $(OUT) $(DEPLOYED)
 

@@ -5,7 +5,12 @@ CloudFormation replaces a resource when its type changes or when a create-only p
 a new value because a resource it refers to is itself replaced. It deletes a resource whose
 logical id disappears. For a stateful resource either one is data loss.
 
-    python scripts/plan.py OLD_ASSEMBLY NEW_ASSEMBLY        # exit 1 when data would be lost
+    python scripts/plan.py OLD_ASSEMBLY NEW_ASSEMBLY   # exit 1 when data would be lost
+    python scripts/plan.py --deployed NEW_ASSEMBLY      # compare with what CloudFormation runs
+
+With --deployed, the old templates are read from CloudFormation (GetTemplate, the original
+template of each stack of the new assembly, in the stack's region) with the caller's AWS
+credentials; a stack that does not exist yet has nothing to lose.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
@@ -49,7 +54,17 @@ class Change:
         return f"{label}: {self.stack}/{self.logical_id} ({self.kind}) {self.action}: {self.reason}"
 
 
-def _templates(assembly: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+Templates = dict[str, tuple[str, dict[str, Any]]]
+"""Stack name -> (region, template)."""
+
+
+class CloudFormationFactory(Protocol):
+    """Makes a CloudFormation client for a region (boto3.client("cloudformation", ...))."""
+
+    def __call__(self, region: str) -> Any: ...
+
+
+def _templates(assembly: Path) -> Templates:
     manifest = json.loads((assembly / "manifest.json").read_text())
     found = {}
     for name, artifact in manifest["artifacts"].items():
@@ -137,9 +152,28 @@ def stack_changes(
     return sorted(changes.values(), key=lambda c: (not c.stateful, c.logical_id))
 
 
+def deployed_templates(new: Templates, cloudformation: CloudFormationFactory) -> Templates:
+    """The templates CloudFormation runs for the stacks of ``new`` that exist."""
+    found: Templates = {}
+    for stack, (region, _) in new.items():
+        client = cloudformation(region)
+        try:
+            body = client.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+        except client.exceptions.ClientError as error:
+            if "does not exist" in str(error):
+                continue
+            raise
+        found[stack] = (region, body if isinstance(body, dict) else json.loads(body))
+    return found
+
+
 def plan(old_assembly: Path, new_assembly: Path) -> list[Change]:
     """Every replacement and deletion across the stacks of both assemblies."""
-    old, new = _templates(old_assembly), _templates(new_assembly)
+    return plan_templates(_templates(old_assembly), _templates(new_assembly))
+
+
+def plan_templates(old: Templates, new: Templates) -> list[Change]:
+    """Every replacement and deletion when the ``new`` stacks are deployed over ``old``."""
     changes = []
     for stack, (region, template) in old.items():
         if stack not in new:
@@ -157,7 +191,26 @@ def main(argv: list[str]) -> int:
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    changes = plan(Path(argv[1]), Path(argv[2]))
+    if argv[1] == "--deployed":
+        import boto3  # only this mode needs AWS
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        new = _templates(Path(argv[2]))
+        try:
+            old = deployed_templates(
+                new, lambda region: boto3.client("cloudformation", region_name=region)
+            )
+        except (BotoCoreError, ClientError) as error:
+            print(
+                f"Cannot read the deployed templates: {error}\nLog in first (aws sso login, "
+                "or set AWS_PROFILE) with a role that may call cloudformation:GetTemplate.",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"Compared with the deployed stacks: {', '.join(old) or 'none exists yet'}.")
+        changes = plan_templates(old, new)
+    else:
+        changes = plan(Path(argv[1]), Path(argv[2]))
     for change in changes:
         print(change)
     lost = [c for c in changes if c.stateful]

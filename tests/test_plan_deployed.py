@@ -1,0 +1,134 @@
+"""`make plan` with credentials: the old templates come from CloudFormation (moto here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from synth import REPO
+
+sys.path.insert(0, str(REPO / "scripts"))
+
+from plan import main
+
+STACK = "Langfuse-tt"
+REGION = "eu-west-1"
+
+
+def bucket_template(name: str) -> dict[str, Any]:
+    """A retained bucket; BucketName is create-only (AWS::S3::Bucket schema)."""
+    return {
+        "Resources": {
+            "Data": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "Properties": {"BucketName": name},
+            }
+        }
+    }
+
+
+def assembly(folder: Path, template: dict[str, Any]) -> Path:
+    """A cloud assembly with one stack, as `make synth` writes it."""
+    folder.mkdir()
+    (folder / f"{STACK}.template.json").write_text(json.dumps(template))
+    manifest = {
+        "artifacts": {
+            STACK: {
+                "type": "aws:cloudformation:stack",
+                "environment": f"aws://123456789012/{REGION}",
+                "properties": {"templateFile": f"{STACK}.template.json"},
+            }
+        }
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield boto3.client("cloudformation", region_name=REGION)
+
+
+def test_deployed_stack_whose_bucket_would_be_replaced(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.create_stack(StackName=STACK, TemplateBody=json.dumps(bucket_template("langfuse-old")))
+    new = assembly(tmp_path / "new", bucket_template("langfuse-new"))
+    assert main(["plan", "--deployed", str(new)]) == 1
+    out = capsys.readouterr()
+    assert f"Compared with the deployed stacks: {STACK}." in out.out
+    assert f"DATA LOSS: {STACK}/Data (AWS::S3::Bucket) replaced" in out.out
+
+
+def test_deployed_stack_unchanged(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.create_stack(StackName=STACK, TemplateBody=json.dumps(bucket_template("langfuse-a")))
+    new = assembly(tmp_path / "new", bucket_template("langfuse-a"))
+    assert main(["plan", "--deployed", str(new)]) == 0
+    assert "No stateful resource is replaced or deleted" in capsys.readouterr().out
+
+
+def test_first_deploy_has_nothing_to_lose(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = assembly(tmp_path / "new", bucket_template("langfuse-a"))
+    assert main(["plan", "--deployed", str(new)]) == 0
+    assert "none exists yet" in capsys.readouterr().out
+
+
+def test_without_credentials_says_how_to_log_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    new = assembly(tmp_path / "new", bucket_template("langfuse-a"))
+    assert main(["plan", "--deployed", str(new)]) == 2
+    err = capsys.readouterr().err
+    assert "Cannot read the deployed templates" in err
+    assert "aws sso login" in err
+
+
+def planned_command(*args: str) -> str:
+    """The plan command `make plan` would run (make -n runs nothing)."""
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "plan", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (line,) = [x for x in out.splitlines() if "scripts/plan.py" in x]
+    return line
+
+
+def test_make_plan_compares_with_the_last_deploy_or_with_aws() -> None:
+    name = "plan-probe"
+    record = REPO / ".deployed" / name
+    assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}")
+    record.mkdir(parents=True)
+    try:
+        (record / "manifest.json").write_text("{}")
+        assert f"plan.py .deployed/{name} cdk.out" in planned_command(f"ENV={name}")
+        assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}", "FROM=aws")
+    finally:
+        (record / "manifest.json").unlink()
+        record.rmdir()
