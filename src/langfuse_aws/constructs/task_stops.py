@@ -16,6 +16,7 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
+from aws_cdk.interfaces import aws_events as events_refs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -59,7 +60,7 @@ class _LogGroupTarget:
     def __init__(self, log_group: logs.ILogGroup) -> None:
         self._log_group = log_group
 
-    def bind(self, rule: events.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         # EventBridge takes the log group's ARN without the ":*" that GetAtt Arn ends with.
         arn = Stack.of(self._log_group).format_arn(
             service="logs",
