@@ -16,9 +16,9 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
-from aws_cdk.interfaces import aws_events as events_refs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from ..compliance import control_tower
