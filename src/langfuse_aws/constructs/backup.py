@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from typing import cast
+
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config.models import BackupConfig
 from .removal import data_removal_policy
+
+RESTORE_ROLE_OUTPUT = "BackupRestoreRoleArn"
 
 
 class Backups(Construct):
@@ -46,7 +51,8 @@ class Backups(Construct):
         resources = [backup.BackupResource.from_rds_database_cluster(database)]
         if file_system is not None:
             resources.append(backup.BackupResource.from_efs_file_system(file_system))
-        selection = self.plan.add_selection("Stateful", resources=resources)
+        # The same role restores: scripts/restore_drill.py passes it to StartRestoreJob.
+        selection = self.plan.add_selection("Stateful", resources=resources, allow_restores=True)
         acknowledge(
             selection,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -54,3 +60,17 @@ class Backups(Construct):
             "AWS Backup's own service-role policy is the documented, AWS-maintained permission "
             "set for taking backups of the selected resources.",
         )
+        acknowledge(
+            selection,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSBackupServiceRolePolicyForRestores]",
+            "AWS Backup's own restore policy is the documented, AWS-maintained permission set "
+            "for restoring recovery points into new resources, which the restore drill does.",
+        )
+        restore_role = CfnOutput(
+            self,
+            "RestoreRoleArn",
+            value=cast(iam.IRole, selection.grant_principal).role_arn,
+            description="Role AWS Backup restores with (scripts/restore_drill.py)",
+        )
+        restore_role.override_logical_id(RESTORE_ROLE_OUTPUT)
