@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from synth import SynthesizedEnvironment, role_statements, task_container
+from synth import REPO, SynthesizedEnvironment, role_statements, task_container
 
 
 def alarms(env: SynthesizedEnvironment, stack: str | None = None) -> dict[str, dict[str, Any]]:
@@ -354,3 +354,22 @@ def test_existing_topics_receive_the_alarms(federated: SynthesizedEnvironment) -
         for alarm in alarms(federated, stack).values():
             assert alarm["AlarmActions"] == [arn]
             assert alarm["OKActions"] == [arn]
+
+
+def runbook() -> str:
+    """The README's runbook section."""
+    text = (REPO / "README.md").read_text()
+    start = text.index("## Monitoring and alarm runbook")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_every_alarm_has_a_runbook_row(any_env: SynthesizedEnvironment) -> None:
+    """README: every alarm has a runbook entry (what it means, what to check first)."""
+    rows = [line for line in runbook().splitlines() if line.startswith("| `")]
+    prefix = f"langfuse-{any_env.config.name}-"
+    for stack in any_env.templates:
+        for name in alarms(any_env, stack):
+            suffix = name.removeprefix(prefix).rstrip("-0123456789")
+            # Library alarms share a row across services: `Web/Worker/ClickHouse-CPU-...`.
+            stem = suffix.split("-", 1)[1] if suffix[0].isupper() else suffix
+            assert any(f"`{suffix}`" in row or f"-{stem}`" in row for row in rows), name
