@@ -21,6 +21,9 @@ def test_every_stack_region_is_bootstrapped(any_env: SynthesizedEnvironment) -> 
     if any_env.config.edge.mode == "cloudfront":
         # The CLOUDFRONT-scope web ACL can only be created in us-east-1.
         expected.setdefault(f"aws://{account}/us-east-1", set()).add(f"{any_env.main_stack}-Global")
+        if any_env.config.monitoring.enabled:
+            # CloudWatch raises an alarm only in its metric's region; CloudFront's is us-east-1.
+            expected[f"aws://{account}/us-east-1"].add(f"{any_env.main_stack}-EdgeAlarms")
     assert targets == expected
 
 

@@ -43,5 +43,5 @@ def test_every_stack_is_pinned_to_the_configured_region(any_env: SynthesizedEnvi
     account = any_env.config.account or "unknown-account"
     for name in any_env.templates:
         artifact = any_env.manifest["artifacts"][name]
-        region = "us-east-1" if name.endswith("-Global") else any_env.config.region
+        region = "us-east-1" if name.endswith(("-Global", "-EdgeAlarms")) else any_env.config.region
         assert artifact["environment"] == f"aws://{account}/{region}"

@@ -63,7 +63,13 @@ def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment
 
 def test_worker_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment) -> None:
     worker = task_container(any_env, "Worker")
-    assert set(environment(worker)) == SHARED_ENV | expected_extra_env(any_env)
+    expected = SHARED_ENV | expected_extra_env(any_env)
+    monitoring = any_env.config.monitoring
+    if monitoring.enabled and monitoring.queue_metrics:
+        # Langfuse's queue metrics for the backlog alarm and scaling (packages/shared env.ts),
+        # and the region its CloudWatch client needs.
+        expected |= {"ENABLE_AWS_CLOUDWATCH_METRIC_PUBLISHING", "AWS_REGION"}
+    assert set(environment(worker)) == expected
 
 
 def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> None:

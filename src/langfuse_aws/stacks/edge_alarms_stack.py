@@ -67,6 +67,7 @@ class EdgeAlarmsStack(Stack):
             env=Environment(account=config.account, region=GLOBAL_REGION),
             cross_region_references=True,
             description=f"Langfuse {config.name}: us-east-1 alarms on CloudFront and its WAF",
+            termination_protection=config.retains_data,
         )
         monitoring = config.monitoring
         prefix = f"langfuse-{config.name}"
