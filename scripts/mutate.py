@@ -398,6 +398,62 @@ MUTATIONS = [
         "            pass\n        except ValueError:",
         ("tests/test_config_errors.py",),
     ),
+    Mutation(
+        "day two: a deployment's ClickHouse stop is not an alarm",
+        SRC + "constructs/task_stops.py",
+        'HEALTH_CHECK_REASON_PREFIX = "Task failed"',
+        'HEALTH_CHECK_REASON_PREFIX = ""',
+        ("tests/test_task_stops.py",),
+    ),
+    Mutation(
+        "day two: the worker publishes queue metrics where the alarm reads them",
+        SRC + "langfuse/metrics.py",
+        'NAMESPACE = "Langfuse"',
+        'NAMESPACE = "LangfuseAws"',
+        ("tests/test_monitoring.py", "-k", "queue or publishes"),
+    ),
+    Mutation(
+        "day two: backlog scaling only scales out",
+        SRC + "constructs/langfuse_service.py",
+        "appscaling.ScalingInterval(upper=BACKLOG_SCALE_OUT_JOBS, change=0)",
+        "appscaling.ScalingInterval(upper=BACKLOG_SCALE_OUT_JOBS, change=-1)",
+        ("tests/test_monitoring.py", "-k", "scales_out"),
+    ),
+    Mutation(
+        "day two: WAF metrics are per environment",
+        SRC + "constructs/waf.py",
+        'self.metric_name = f"Langfuse-{environment_name}"',
+        'self.metric_name = "Langfuse"',
+        ("tests/test_monitoring.py", "-k", "web_acl"),
+    ),
+    Mutation(
+        "day two: the CloudFront 5xx alarm ignores a trickle of requests",
+        SRC + "stacks/edge_alarms_stack.py",
+        "CLOUDFRONT_MIN_REQUESTS = 100",
+        "CLOUDFRONT_MIN_REQUESTS = 0",
+        ("tests/test_monitoring.py", "-k", "cloudfront"),
+    ),
+    Mutation(
+        "day two: make plan reads the deployed templates",
+        "scripts/plan.py",
+        "        found[stack] = (region, body if isinstance(body, dict) else json.loads(body))",
+        "        pass",
+        ("tests/test_plan_deployed.py",),
+    ),
+    Mutation(
+        "day two: the restore drill restores EFS into a new file system",
+        "scripts/restore_drill.py",
+        '"newFileSystem": "true"',
+        '"newFileSystem": "false"',
+        ("tests/test_restore_drill.py",),
+    ),
+    Mutation(
+        "day two: the NAT instance is watched",
+        SRC + "constructs/network.py",
+        "                self.nat_instances.append(instance)",
+        "                pass",
+        ("tests/test_monitoring.py", "-k", "nat_instance"),
+    ),
 ]
 
 

@@ -92,14 +92,10 @@ def test_first_deploy_has_nothing_to_lose(
     assert "none exists yet" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("no_aws_credentials")
 def test_without_credentials_says_how_to_log_in(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     new = assembly(tmp_path / "new", bucket_template("langfuse-a"))
     assert main(["plan", "--deployed", str(new)]) == 2
     err = capsys.readouterr().err

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -261,14 +260,8 @@ def test_without_backups_the_efs_restore_is_refused(aws: dict[str, Any]) -> None
         run(session, STACK, dry_run=True, now=NOW)
 
 
-def test_without_credentials_says_how_to_log_in(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_without_credentials_says_how_to_log_in(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([STACK, "--region", REGION]) == 1
     assert "Log in first" in capsys.readouterr().err
 
