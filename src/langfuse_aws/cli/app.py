@@ -1,0 +1,239 @@
+"""``langfuse-aws``: the operator's command line. Every subcommand takes an environment name
+(config/<name>.yaml) or the path of a config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import cost as cost_module
+from . import cost_report
+from . import diagram as diagram_module
+from . import doctor as doctor_module
+from . import smoke as smoke_module
+from . import status as status_module
+from .aws import NO_CREDENTIALS_HINT, aws_errors, boto3_clients
+from .target import Target, TargetError, load_target, read_assembly, synthesize
+
+app = typer.Typer(
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+console = Console()
+
+
+@app.callback()
+def _commands() -> None:
+    """Doctor before deploy, smoke after, cost and a diagram from the real config, status."""
+
+
+errors = Console(stderr=True)
+
+EnvArgument = Annotated[
+    str, typer.Argument(help="An environment name (config/NAME.yaml) or a config file path.")
+]
+AssemblyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--assembly",
+        help="Read an already synthesized cloud assembly (e.g. cdk.out) instead of running "
+        "make synth.",
+    ),
+]
+
+
+def synthesized(env: str, assembly: Path | None) -> Target:
+    """The target with its stacks: from ``assembly`` or synthesized now."""
+    target = load_target(env)
+    return read_assembly(target, assembly) if assembly else synthesize(target)
+
+
+def print_checks(title: str, checks: list[doctor_module.Check]) -> None:
+    """Pass/fail per check, with what was found and the fix."""
+    table = Table(title=title)
+    for column in ("", "Check", "Found", "Fix"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(
+            "[green]pass[/green]" if check.ok else "[red]FAIL[/red]",
+            check.name,
+            check.detail,
+            check.fix,
+        )
+    console.print(table)
+
+
+def fail(message: str) -> None:
+    """Print ``message`` to stderr and exit 1."""
+    errors.print(message, markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def cost(
+    env: EnvArgument,
+    compare: Annotated[
+        str | None,
+        typer.Option("--compare", help="A second environment or config, shown side by side."),
+    ] = None,
+    assembly: AssemblyOption = None,
+    compare_assembly: Annotated[
+        Path | None, typer.Option("--compare-assembly", help="Assembly of --compare.")
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print Markdown (as in the README).")
+    ] = False,
+) -> None:
+    """Monthly estimate from the synthesized templates: every always-on resource at its size,
+    from the shipped price table (its date is printed); traffic-driven charges as unit prices."""
+    try:
+        targets = [synthesized(env, assembly)]
+        if compare:
+            targets.append(synthesized(compare, compare_assembly))
+        estimates = [cost_module.estimate(t) for t in targets]
+    except (TargetError, ValueError) as error:
+        fail(str(error))
+        return
+    if markdown:
+        print(cost_report.markdown(estimates), end="")
+        return
+    console.print(cost_report.table(estimates))
+    console.print(cost_report.usage_table(estimates[0]))
+
+
+@app.command()
+def diagram(env: EnvArgument, assembly: AssemblyOption = None) -> None:
+    """The synthesized environment's architecture (stacks, edge, services, stores, sign-in) as
+    a Mermaid diagram in Markdown, which GitHub renders."""
+    try:
+        target = synthesized(env, assembly)
+    except TargetError as error:
+        fail(str(error))
+        return
+    print(diagram_module.mermaid(target), end="")
+
+
+@app.command()
+def status(env: EnvArgument) -> None:
+    """Stack states, ECS services running vs desired, the Langfuse URL and the login URL
+    (needs credentials). Exits 1 unless everything is deployed and running."""
+    try:
+        target = load_target(env)
+        found = status_module.read_status(target.config, boto3_clients())
+    except TargetError as error:
+        fail(str(error))
+        return
+    except aws_errors() as error:
+        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
+        return
+    stacks = Table(title=f"{target.config.name}: stacks")
+    for column in ("Stack", "Region", "State"):
+        stacks.add_column(column)
+    for row in found.stacks:
+        stacks.add_row(*row)
+    console.print(stacks)
+    if found.services:
+        services = Table(title="ECS services")
+        for column in ("Service", "Running", "Desired", "Pending", "Rollout"):
+            services.add_column(column)
+        for s in found.services:
+            services.add_row(s.name, str(s.running), str(s.desired), str(s.pending), s.rollout)
+        console.print(services)
+    console.print(f"URL: {found.url or '-'}", markup=False)
+    console.print(f"Login: {found.login_url or '-'}", markup=False)
+    if not found.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor(env: EnvArgument) -> None:
+    """Preflight with your credentials: account, region, CDK bootstrap in every region the
+    environment needs, hosted zone, Cognito domain, quotas (VPCs, Elastic IPs, NAT gateways)
+    and the secrets the YAML names. Prints pass or fail and the fix; exits 1 on a failure."""
+    try:
+        target = load_target(env)
+        checks = doctor_module.run_doctor(target.config, boto3_clients(), env)
+    except TargetError as error:
+        fail(str(error))
+        return
+    except aws_errors() as error:
+        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
+        return
+    print_checks(f"{target.config.name}: preflight", checks)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def smoke(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="The Langfuse URL, or an environment name / config path (reads its stack "
+            "outputs with your credentials)."
+        ),
+    ],
+    public_key: Annotated[
+        str | None,
+        typer.Option(envvar="LANGFUSE_PUBLIC_KEY", help="Project public key: adds the round trip."),
+    ] = None,
+    secret_key: Annotated[
+        str | None, typer.Option(envvar="LANGFUSE_SECRET_KEY", help="Project secret key.")
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(help="With a URL: the NextAuth provider whose sign-in redirect to check."),
+    ] = None,
+    issuer: Annotated[
+        list[str] | None,
+        typer.Option(help="With a URL: an OIDC issuer whose discovery document must answer."),
+    ] = None,
+    allow_http: Annotated[
+        bool, typer.Option("--allow-http", help="Accept a plain-HTTP URL.")
+    ] = False,
+    ca_file: Annotated[
+        str | None, typer.Option(help="CA bundle to verify TLS with (private CAs).")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for the sent trace to be readable.")
+    ] = 60,
+) -> None:
+    """After deploy: TLS, health and readiness, the sign-in page, every identity provider's
+    OIDC discovery document, the sign-in redirect's callback URL and, with API keys, one
+    ingestion round trip. Exits 1 when a check fails."""
+    keys = (public_key, secret_key) if public_key and secret_key else None
+    try:
+        if target.startswith(("http://", "https://")):
+            checked = smoke_module.SmokeTarget(
+                url=target,
+                issuers=[(f"issuer {i + 1}", url) for i, url in enumerate(issuer or [])],
+                sign_in_provider=provider,
+                api_keys=keys,
+            )
+        else:
+            config = load_target(target).config
+            checked = smoke_module.target_from_stack(config, boto3_clients(), keys)
+    except TargetError as error:
+        fail(str(error))
+        return
+    except aws_errors() as error:
+        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
+        return
+    checks = smoke_module.Smoke(
+        checked, allow_http=allow_http, ca_file=ca_file, ingestion_wait=wait
+    ).run()
+    print_checks(f"smoke test of {checked.url}", checks)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,290 @@
+"""``langfuse-aws doctor``: what a first deploy needs, checked with the user's credentials.
+
+Each check says pass or fail and, when it fails, the fix. The checks read only; nothing is
+created or changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config.models import EnvironmentConfig
+from .aws import Clients, error_code
+
+# The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).
+MIN_BOOTSTRAP_VERSION = 6
+BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+# Service Quotas codes and AWS's defaults (used when the quota has never been changed).
+VPC_QUOTA = ("vpc", "L-F678F1CE", 5)
+EIP_QUOTA = ("ec2", "L-0263D0A3", 5)
+NAT_PER_AZ_QUOTA = ("vpc", "L-FE5A380F", 5)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight check and its verdict."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def regions_needed(config: EnvironmentConfig) -> list[str]:
+    """The environment's region, and us-east-1 for CloudFront or a Cognito custom domain."""
+    cognito = config.auth.cognito
+    custom_login = cognito is not None and cognito.custom_domain and config.edge.domain
+    us_east_1 = config.edge.mode == "cloudfront" or bool(custom_login)
+    return [config.region] + (["us-east-1"] if us_east_1 and config.region != "us-east-1" else [])
+
+
+def secret_settings(config: EnvironmentConfig) -> list[tuple[str, str]]:
+    """(setting, secret name or ARN) of every existing secret the YAML names."""
+    found: list[tuple[str, str]] = []
+    external = config.clickhouse.external
+    if external is not None:
+        found.append(("clickhouse.external.password_secret", external.password_secret))
+    cognito = config.auth.cognito
+    if cognito is not None:
+        found += [
+            (f"auth.cognito.oidc.{i}.client_secret_secret", o.client_secret_secret)
+            for i, o in enumerate(cognito.oidc)
+        ]
+    found += [
+        (f"auth.providers.{i}.client_secret_secret", p.client_secret_secret)
+        for i, p in enumerate(config.auth.providers)
+    ]
+    cache = config.registry_cache
+    if cache is not None:
+        for field in ("dockerhub_credentials_secret", "ghcr_credentials_secret"):
+            value = getattr(cache, field)
+            if value:
+                found.append((f"registry_cache.{field}", value))
+    return found
+
+
+class Doctor:
+    """Runs every check for one environment with the given client factory."""
+
+    def __init__(self, config: EnvironmentConfig, clients: Clients, env_label: str) -> None:
+        self.config = config
+        self.clients = clients
+        self.label = env_label
+        self.checks: list[Check] = []
+        self.account: str | None = None
+
+    def add(self, name: str, ok: bool, detail: str, fix: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, "" if ok else fix))
+
+    def run(self) -> list[Check]:
+        self.identity()
+        if self.account is None:
+            return self.checks
+        self.region_enabled()
+        for region in regions_needed(self.config):
+            self.bootstrap(region)
+        if self.config.edge.domain is not None:
+            self.hosted_zone()
+        self.cognito_domain()
+        self.quotas()
+        for setting, secret in secret_settings(self.config):
+            self.secret(setting, secret)
+        return self.checks
+
+    def identity(self) -> None:
+        try:
+            caller = self.clients("sts", self.config.region).get_caller_identity()
+        except Exception as error:
+            self.add(
+                "credentials",
+                False,
+                f"no usable AWS credentials ({error})",
+                "aws sso login (or set AWS_PROFILE), then run doctor again",
+            )
+            return
+        self.account = caller["Account"]
+        expected = self.config.account
+        if expected and expected != self.account:
+            self.add(
+                "account",
+                False,
+                f"the credentials are for {self.account}, the YAML says {expected}",
+                f"log in to account {expected}, or correct `account` in the YAML",
+            )
+        else:
+            self.add("account", True, f"{self.account} ({caller['Arn']})")
+
+    def region_enabled(self) -> None:
+        region = self.config.region
+        ec2 = self.clients("ec2", region)
+        (found,) = ec2.describe_regions(AllRegions=True, RegionNames=[region])["Regions"]
+        status = found.get("OptInStatus", "opt-in-not-required")
+        self.add(
+            "region",
+            status in ("opt-in-not-required", "opted-in"),
+            f"{region}: {status}",
+            f"enable {region} (Account settings > AWS Regions)",
+        )
+
+    def bootstrap(self, region: str) -> None:
+        ssm = self.clients("ssm", region)
+        try:
+            value = ssm.get_parameter(Name=BOOTSTRAP_PARAMETER)["Parameter"]["Value"]
+        except Exception as error:
+            if error_code(error) != "ParameterNotFound":
+                raise
+            self.add(
+                f"bootstrap {region}",
+                False,
+                "not bootstrapped",
+                f"make bootstrap ENV={self.label}",
+            )
+            return
+        version = int(value)
+        self.add(
+            f"bootstrap {region}",
+            version >= MIN_BOOTSTRAP_VERSION,
+            f"version {version}",
+            f"make bootstrap ENV={self.label} (needs version {MIN_BOOTSTRAP_VERSION} or newer)",
+        )
+
+    def hosted_zone(self) -> None:
+        domain = self.config.edge.domain
+        assert domain is not None
+        route53 = self.clients("route53", "us-east-1")
+        try:
+            zone = route53.get_hosted_zone(Id=domain.zone_id)["HostedZone"]
+        except Exception as error:
+            if error_code(error) != "NoSuchHostedZone":
+                raise
+            self.add(
+                "hosted zone",
+                False,
+                f"{domain.zone_id} does not exist in this account",
+                "correct edge.domain.zone_id (Route 53 > Hosted zones)",
+            )
+            return
+        name = zone["Name"].rstrip(".")
+        private = zone.get("Config", {}).get("PrivateZone", False)
+        self.add(
+            "hosted zone",
+            name == domain.zone_name and not private,
+            f"{domain.zone_id} is {name}" + (" (private)" if private else ""),
+            f"edge.domain.zone_name says {domain.zone_name}: use the public zone of "
+            f"{domain.name}, or correct the YAML",
+        )
+        cognito = self.config.auth.cognito
+        if cognito is not None and cognito.custom_domain:
+            records = route53.list_resource_record_sets(
+                HostedZoneId=domain.zone_id,
+                StartRecordName=domain.name,
+                StartRecordType="A",
+                MaxItems="1",
+            )["ResourceRecordSets"]
+            exists = bool(records) and records[0]["Name"].rstrip(".") == domain.name
+            self.add(
+                "login domain parent record",
+                True,
+                f"A record {domain.name} "
+                + (
+                    "exists" if exists else "will be created by the stack before the Cognito domain"
+                ),
+            )
+
+    def cognito_domain(self) -> None:
+        cognito = self.config.auth.cognito
+        if cognito is None:
+            return
+        if not cognito.domain_prefix:
+            self.add("Cognito domain", True, "deployment-unique default prefix")
+            return
+        client = self.clients("cognito-idp", self.config.region)
+        described = client.describe_user_pool_domain(Domain=cognito.domain_prefix)
+        owner = described.get("DomainDescription", {}).get("AWSAccountId")
+        self.add(
+            "Cognito domain",
+            owner in (None, self.account),
+            f"{cognito.domain_prefix}: "
+            + ("free" if owner is None else "already ours" if owner == self.account else "taken"),
+            "choose another auth.cognito.domain_prefix, or remove it for the deployment-unique "
+            "default",
+        )
+
+    def quotas(self) -> None:
+        region = self.config.region
+        ec2 = self.clients("ec2", region)
+        network = self.config.network
+        gateways = network.nat_gateways if network.nat == "gateway" else 0
+        vpcs = len(ec2.describe_vpcs()["Vpcs"])
+        self.quota("VPCs", VPC_QUOTA, vpcs, 1)
+        addresses = len(ec2.describe_addresses()["Addresses"])
+        self.quota("Elastic IPs", EIP_QUOTA, addresses, gateways)
+        if gateways:
+            per_zone: dict[str, int] = {}
+            live = ec2.describe_nat_gateways(
+                Filters=[{"Name": "state", "Values": ["pending", "available"]}]
+            )["NatGateways"]
+            subnets = {g["SubnetId"] for g in live}
+            zones = (
+                {
+                    s["SubnetId"]: s["AvailabilityZone"]
+                    for s in ec2.describe_subnets(SubnetIds=sorted(subnets))["Subnets"]
+                }
+                if subnets
+                else {}
+            )
+            for gateway in live:
+                zone = zones.get(gateway["SubnetId"], "?")
+                per_zone[zone] = per_zone.get(zone, 0) + 1
+            self.quota(
+                "NAT gateways per zone", NAT_PER_AZ_QUOTA, max(per_zone.values(), default=0), 1
+            )
+
+    def quota(self, name: str, quota: tuple[str, str, int], used: int, needed: int) -> None:
+        service, code, default = quota
+        client = self.clients("service-quotas", self.config.region)
+        try:
+            limit = int(
+                client.get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]["Value"]
+            )
+        except Exception as error:
+            if error_code(error) != "NoSuchResourceException":
+                raise
+            limit = default
+        self.add(
+            f"quota: {name}",
+            used + needed <= limit,
+            f"{used} used + {needed} for this deploy, limit {limit}",
+            f"free some, or request more in Service Quotas ({service} {code})",
+        )
+
+    def secret(self, setting: str, secret: str) -> None:
+        client = self.clients("secretsmanager", self.config.region)
+        try:
+            client.describe_secret(SecretId=secret)
+            client.get_secret_value(SecretId=secret)
+        except Exception as error:
+            code = error_code(error)
+            if code == "ResourceNotFoundException":
+                self.add(
+                    f"secret {setting}",
+                    False,
+                    f"{secret} does not exist in {self.config.region}",
+                    f"create it, or correct {setting}",
+                )
+                return
+            if code in ("AccessDeniedException", "DecryptionFailure"):
+                self.add(
+                    f"secret {setting}",
+                    False,
+                    f"{secret} exists but you cannot read it ({code})",
+                    "allow secretsmanager:GetSecretValue (and kms:Decrypt for its key)",
+                )
+                return
+            raise
+        self.add(f"secret {setting}", True, f"{secret} exists and is readable")
+
+
+def run_doctor(config: EnvironmentConfig, clients: Clients, env_label: str) -> list[Check]:
+    """Every preflight check of ``config``."""
+    return Doctor(config, clients, env_label).run()
