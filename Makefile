@@ -12,7 +12,7 @@ CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONF
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean
+.PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean doctor smoke status cost diagram
 
 CHECKOV_VENV := .venv-checkov
 
@@ -100,6 +100,12 @@ deploy: synth
 	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
 	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
 	rm -rf $(DEPLOYED) && mkdir -p .deployed && cp -r $(OUT) $(DEPLOYED)
+
+# The operator's command line (langfuse-aws --help): preflight, after-deploy checks, state,
+# cost estimate and architecture diagram of the environment.
+TARGET_ARG = $(if $(CONFIG),$(CONFIG),$(ENV))
+doctor smoke status cost diagram: setup-synth
+	$(VENV)/bin/langfuse-aws $@ $(TARGET_ARG)
 
 destroy: setup-synth
 	$(CDK) destroy $(CDK_FLAGS) --all

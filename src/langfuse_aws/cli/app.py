@@ -80,12 +80,18 @@ def fail(message: str) -> None:
 def cost(
     env: EnvArgument,
     compare: Annotated[
-        str | None,
-        typer.Option("--compare", help="A second environment or config, shown side by side."),
+        list[str] | None,
+        typer.Option(
+            "--compare", help="Another environment or config shown side by side (repeatable)."
+        ),
     ] = None,
-    assembly: AssemblyOption = None,
-    compare_assembly: Annotated[
-        Path | None, typer.Option("--compare-assembly", help="Assembly of --compare.")
+    assembly: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--assembly",
+            help="Already synthesized cloud assemblies, one per environment in the order given "
+            "(ENV first, then each --compare), instead of running make synth.",
+        ),
     ] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print Markdown (as in the README).")
@@ -93,10 +99,15 @@ def cost(
 ) -> None:
     """Monthly estimate from the synthesized templates: every always-on resource at its size,
     from the shipped price table (its date is printed); traffic-driven charges as unit prices."""
+    names = [env, *(compare or [])]
+    assemblies: list[Path | None] = list(assembly or [])
+    if assemblies and len(assemblies) != len(names):
+        fail(f"--assembly was given {len(assemblies)} times for {len(names)} environments.")
+        return
     try:
-        targets = [synthesized(env, assembly)]
-        if compare:
-            targets.append(synthesized(compare, compare_assembly))
+        targets = [
+            synthesized(name, assemblies[i] if assemblies else None) for i, name in enumerate(names)
+        ]
         estimates = [cost_module.estimate(t) for t in targets]
     except (TargetError, ValueError) as error:
         fail(str(error))
