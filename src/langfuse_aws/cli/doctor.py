@@ -6,6 +6,8 @@ created or changed.
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config.models import EnvironmentConfig
@@ -66,7 +68,14 @@ def secret_settings(config: EnvironmentConfig) -> list[tuple[str, str]]:
 class Doctor:
     """Runs every check for one environment with the given client factory."""
 
-    def __init__(self, config: EnvironmentConfig, clients: Clients, env_label: str) -> None:
+    def __init__(
+        self,
+        config: EnvironmentConfig,
+        clients: Clients,
+        env_label: str,
+        resolves: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.resolves = resolves or _resolves
         self.config = config
         self.clients = clients
         self.label = env_label
@@ -192,20 +201,26 @@ class Doctor:
             )
 
     def cognito_domain(self) -> None:
+        """A prefix is global per region: ours when our account has it, taken when its host
+        name resolves (DescribeUserPoolDomain shows only the caller's own domains)."""
         cognito = self.config.auth.cognito
         if cognito is None:
             return
-        if not cognito.domain_prefix:
+        prefix = cognito.domain_prefix
+        if not prefix:
             self.add("Cognito domain", True, "deployment-unique default prefix")
             return
         client = self.clients("cognito-idp", self.config.region)
-        described = client.describe_user_pool_domain(Domain=cognito.domain_prefix)
-        owner = described.get("DomainDescription", {}).get("AWSAccountId")
+        described = client.describe_user_pool_domain(Domain=prefix).get("DomainDescription", {})
+        if described.get("UserPoolId"):
+            self.add("Cognito domain", True, f"{prefix}: already ours ({described['UserPoolId']})")
+            return
+        host = f"{prefix}.auth.{self.config.region}.amazoncognito.com"
+        taken = self.resolves(host)
         self.add(
             "Cognito domain",
-            owner in (None, self.account),
-            f"{cognito.domain_prefix}: "
-            + ("free" if owner is None else "already ours" if owner == self.account else "taken"),
+            not taken,
+            f"{prefix}: " + (f"taken ({host} exists)" if taken else "free"),
             "choose another auth.cognito.domain_prefix, or remove it for the deployment-unique "
             "default",
         )
@@ -285,6 +300,20 @@ class Doctor:
         self.add(f"secret {setting}", True, f"{secret} exists and is readable")
 
 
-def run_doctor(config: EnvironmentConfig, clients: Clients, env_label: str) -> list[Check]:
-    """Every preflight check of ``config``."""
-    return Doctor(config, clients, env_label).run()
+def _resolves(host: str) -> bool:
+    """True when DNS knows ``host``."""
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return False
+    return True
+
+
+def run_doctor(
+    config: EnvironmentConfig,
+    clients: Clients,
+    env_label: str,
+    resolves: Callable[[str], bool] | None = None,
+) -> list[Check]:
+    """Every preflight check of ``config`` (``resolves``: DNS lookup, replaceable in tests)."""
+    return Doctor(config, clients, env_label, resolves).run()

@@ -1,0 +1,60 @@
+"""`langfuse-aws --help`: installed as a console script, every subcommand documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from langfuse_aws.cli.app import app
+from synth import REPO
+
+OPTIONS = {
+    "doctor": ["ENV"],
+    "smoke": ["TARGET", "--public-key", "--secret-key", "--provider", "--issuer", "--allow-http",
+              "--ca-file", "--wait"],
+    "cost": ["ENV", "--compare", "--assembly", "--markdown"],
+    "diagram": ["ENV", "--assembly"],
+    "status": ["ENV"],
+}  # fmt: skip
+
+
+def test_console_script_is_declared_and_installed() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"langfuse-aws": "langfuse_aws.cli.app:main"}
+    installed = Path(sys.executable).with_name("langfuse-aws")
+    result = subprocess.run([installed, "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for command in OPTIONS:
+        assert command in result.stdout
+    assert "end-of-life" not in result.stdout + result.stderr  # no jsii banner
+
+
+@pytest.mark.parametrize("command", sorted(OPTIONS))
+def test_each_subcommand_documents_its_arguments(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = result.output
+    for option in OPTIONS[command]:
+        assert option.lower() in text.lower(), option
+
+
+def test_unknown_environment_names_the_known_ones() -> None:
+    result = CliRunner().invoke(app, ["diagram", "nosuchenv"])
+    assert result.exit_code == 1
+    assert "no such environment file" in result.output
+    assert "example" in result.output
+
+
+def test_bad_config_is_reported_not_raised(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: tt\nregion: mars-1\n")
+    result = CliRunner().invoke(app, ["status", str(bad)])
+    assert result.exit_code == 1
+    assert "Invalid configuration" in result.output
+    assert "region" in result.output
+    assert "Traceback" not in result.output
