@@ -454,6 +454,55 @@ MUTATIONS = [
         "                pass",
         ("tests/test_monitoring.py", "-k", "nat_instance"),
     ),
+    Mutation(
+        "cli: a single Spot-allowed task is priced on demand",
+        SRC + "cli/cost.py",
+        'base = min(int(entry.get("Base", 0)), remaining)',
+        "base = 0",
+        ("tests/test_cli_cost.py", "-k", "spot"),
+    ),
+    Mutation(
+        "cli: alarms are priced per metric",
+        SRC + "cli/cost.py",
+        'return sum(1 for m in props.get("Metrics", []) if "MetricStat" in m)',
+        "return 1",
+        ("tests/test_cli_cost.py", "-k", "alarms"),
+    ),
+    Mutation(
+        "cli: smoke checks the sign-in callback URL",
+        SRC + "cli/smoke.py",
+        "found == expected,",
+        "bool(found),",
+        ("tests/test_cli_smoke.py", "-k", "callback"),
+    ),
+    Mutation(
+        "cli: doctor refuses an old bootstrap",
+        SRC + "cli/doctor.py",
+        "version >= MIN_BOOTSTRAP_VERSION,",
+        "True,",
+        ("tests/test_cli_doctor.py", "-k", "bootstrap"),
+    ),
+    Mutation(
+        "cli: doctor counts the Elastic IPs of the NAT gateways",
+        SRC + "cli/doctor.py",
+        'self.quota("Elastic IPs", EIP_QUOTA, addresses, gateways)',
+        'self.quota("Elastic IPs", EIP_QUOTA, addresses, 0)',
+        ("tests/test_cli_doctor.py", "-k", "elastic"),
+    ),
+    Mutation(
+        "cli: status is unhealthy while a service is short of tasks",
+        SRC + "cli/status.py",
+        "return self.running >= self.desired and",
+        "return True or",
+        ("tests/test_cli_status.py",),
+    ),
+    Mutation(
+        "cli: the README's diagram is the real one",
+        SRC + "cli/diagram.py",
+        '("Internal" if internal else "Internet-facing")',
+        '("Private" if internal else "Internet-facing")',
+        ("tests/test_cli_diagram.py", "-k", "example"),
+    ),
 ]
 
 
