@@ -128,3 +128,15 @@ def test_readme_cost_table_is_the_cost_output(
     """README: the cost table is `langfuse-aws cost example --compare dev --compare prod`."""
     expected = markdown([estimate(target_of(e)) for e in (example, dev, prod)])
     assert expected in (REPO / "README.md").read_text()
+
+
+def test_traffic_charges_state_their_assumption(example: SynthesizedEnvironment) -> None:
+    usage = {charge.item: charge for charge in estimate(target_of(example)).usage}
+    nat = usage["NAT data processing"]
+    # eu-west-1 NAT data processing: $0.048 per GB; assumed 50 GB.
+    assert nat.assumption.startswith("50 GB")
+    assert nat.example == pytest.approx(50 * 0.048)
+    efs = usage["EFS Elastic Throughput"]
+    # Elastic Throughput: $0.03 per GB read, $0.06 per GB written.
+    assert efs.example == pytest.approx(300 * 0.03 + 100 * 0.06)
+    assert all(charge.assumption and charge.example > 0 for charge in usage.values())

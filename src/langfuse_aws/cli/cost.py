@@ -36,10 +36,13 @@ class CostLine:
 
 @dataclass(frozen=True)
 class UsageCharge:
-    """A charge that grows with traffic or data, as a unit price."""
+    """A charge that grows with traffic or data: its unit price, and what an assumed month of
+    use would add."""
 
     item: str
     unit_price: str
+    assumption: str = ""
+    example: float = 0.0
 
 
 @dataclass
@@ -241,46 +244,97 @@ class _Pricer:
             )
 
     def _usage(self, main: StackTemplate) -> None:
+        """Unit prices, each with an assumed month of a small team's use and its cost."""
         region, common = self.region, self.common
-        charges = [
-            ("Aurora above its minimum", f"${region['aurora_acu_hour']} per ACU-hour"),
-            (
+        charges: list[UsageCharge] = [
+            UsageCharge(
+                "Aurora above its minimum",
+                f"${region['aurora_acu_hour']} per ACU-hour",
+                "1 ACU more for 4 hours a working day (88 h)",
+                88 * region["aurora_acu_hour"],
+            ),
+            UsageCharge(
                 "Aurora storage and I/O",
                 f"${region['aurora_storage_gb_month']} per GB-month, "
                 f"${region['aurora_io_million']} per million I/O",
+                "20 GB and 10 million I/O",
+                20 * region["aurora_storage_gb_month"] + 10 * region["aurora_io_million"],
             ),
-            ("Extra Fargate tasks (autoscaling)", "the per-task price above, per hour running"),
-            ("S3 (events, media, exports, logs)", f"${region['s3_gb_month']} per GB-month"),
-            ("CloudWatch Logs", f"${region['logs_ingest_gb']} per GB ingested"),
-            ("Load balancer capacity", f"${region['alb_lcu_hour']} per LCU-hour"),
+            UsageCharge(
+                "S3 (events, media, exports, logs)",
+                f"${region['s3_gb_month']} per GB-month",
+                "100 GB",
+                100 * region["s3_gb_month"],
+            ),
+            UsageCharge(
+                "CloudWatch Logs",
+                f"${region['logs_ingest_gb']} per GB ingested",
+                "10 GB of container, flow and WAF logs",
+                10 * region["logs_ingest_gb"],
+            ),
+            UsageCharge(
+                "Load balancer capacity",
+                f"${region['alb_lcu_hour']} per LCU-hour",
+                "1 LCU on average, all month",
+                self.hours * region["alb_lcu_hour"],
+            ),
         ]
         if main.resources("AWS::EC2::NatGateway"):
             charges.append(
-                ("NAT data processing", f"${region['nat_gateway_gb']} per GB (image pulls too)")
+                UsageCharge(
+                    "NAT data processing",
+                    f"${region['nat_gateway_gb']} per GB (image pulls too)",
+                    "50 GB (image pulls, SSO, LLM calls from the playground)",
+                    50 * region["nat_gateway_gb"],
+                )
             )
         if main.resources("AWS::EFS::FileSystem"):
             charges += [
-                ("EFS storage (ClickHouse)", f"${region['efs_gb_month']} per GB-month"),
-                (
+                UsageCharge(
+                    "EFS storage (ClickHouse)",
+                    f"${region['efs_gb_month']} per GB-month",
+                    "50 GB of ClickHouse data",
+                    50 * region["efs_gb_month"],
+                ),
+                UsageCharge(
                     "EFS Elastic Throughput",
-                    f"${region['efs_read_gb']} per GB read, ${region['efs_write_gb']} per GB written",
+                    f"${region['efs_read_gb']} per GB read, ${region['efs_write_gb']} per GB "
+                    "written",
+                    "300 GB read and 100 GB written (inserts and merges)",
+                    300 * region["efs_read_gb"] + 100 * region["efs_write_gb"],
                 ),
             ]
             if main.resources("AWS::Backup::BackupPlan"):
                 charges.append(
-                    ("EFS backups", f"${region['backup_efs_gb_month']} per GB-month kept")
+                    UsageCharge(
+                        "EFS backups",
+                        f"${region['backup_efs_gb_month']} per GB-month kept",
+                        "50 GB kept",
+                        50 * region["backup_efs_gb_month"],
+                    )
                 )
         if main.resources("AWS::CloudFront::Distribution"):
             charges.append(
-                (
+                UsageCharge(
                     "CloudFront",
                     f"${common['cloudfront_gb']} per GB out, ${common['cloudfront_https_10k']} "
                     "per 10,000 HTTPS requests",
+                    "50 GB out and 5 million requests",
+                    50 * common["cloudfront_gb"] + 500 * common["cloudfront_https_10k"],
                 )
             )
         if any(s.resources("AWS::WAFv2::WebACL") for s in self.target.stacks):
-            charges.append(("WAF requests", f"${common['waf_million_requests']} per million"))
-        self.estimate.usage = [UsageCharge(item, price) for item, price in charges]
+            charges.append(
+                UsageCharge(
+                    "WAF requests",
+                    f"${common['waf_million_requests']} per million",
+                    "5 million requests",
+                    5 * common["waf_million_requests"],
+                )
+            )
+        self.estimate.usage = [
+            UsageCharge(c.item, c.unit_price, c.assumption, round(c.example, 2)) for c in charges
+        ]
 
 
 def _split_by_strategy(desired: int, strategy: list[dict[str, Any]] | None) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from .cost import Estimate
+from .cost import Estimate, UsageCharge
 
 
 def _money(value: float) -> str:
@@ -32,27 +32,49 @@ def markdown(estimates: list[Estimate]) -> str:
     lines.append(
         "| **Total, always on** | " + " | ".join(f"**{_money(e.total)}**" for e in estimates) + " |"
     )
-    lines += ["", _caption(estimates), "", "Grows with traffic and data:", ""]
-    seen: dict[str, str] = {}
+    lines += [
+        "",
+        _caption(estimates),
+        "",
+        f"Grows with traffic and data ({estimates[0].region} prices; the assumed use is a small "
+        "team's month):",
+        "",
+        "| Charge | Unit price | Assumed use | Adds |",
+        "|---|---|---|---:|",
+    ]
+    seen: dict[str, UsageCharge] = {}
     for estimate in estimates:
         for charge in estimate.usage:
-            seen.setdefault(charge.item, charge.unit_price)
-    lines += [f"- {item}: {price}" for item, price in seen.items()]
+            seen.setdefault(charge.item, charge)
+    lines += [
+        f"| {c.item} | {c.unit_price} | {c.assumption} | {_money(c.example)} |"
+        for c in seen.values()
+    ]
     return "\n".join(lines) + "\n"
 
 
 def usage_table(estimate: Estimate) -> Table:
     """What grows with traffic and data, as unit prices."""
     result = Table(title=f"{estimate.environment}: grows with traffic and data")
-    result.add_column("Charge")
-    result.add_column("Unit price")
+    for column in ("Charge", "Unit price", "Assumed use"):
+        result.add_column(column)
+    result.add_column("Adds", justify="right")
     for charge in estimate.usage:
-        result.add_row(charge.item, charge.unit_price)
+        result.add_row(charge.item, charge.unit_price, charge.assumption, _money(charge.example))
+    result.add_row(
+        "[bold]With this use[/bold]",
+        "",
+        "",
+        f"[bold]{_money(estimate.total + sum(c.example for c in estimate.usage))}[/bold]",
+    )
     return result
 
 
 def _rows(estimates: list[Estimate]) -> list[tuple[str, list[str]]]:
-    """Items in first-seen order, each with its cost per environment (— where absent)."""
+    """Items in first-seen order, each with its cost per environment (— where absent).
+
+    Where the environments size an item differently, each cell names its own size and count.
+    """
     order: list[str] = []
     for estimate in estimates:
         for line in estimate.fixed:
@@ -60,14 +82,18 @@ def _rows(estimates: list[Estimate]) -> list[tuple[str, list[str]]]:
                 order.append(_key(line.item))
     rows = []
     for key in order:
+        found = [[line for line in e.fixed if _key(line.item) == key] for e in estimates]
+        labels = {line.item for lines in found for line in lines}
+        same = len(labels) == 1
         values = []
-        labels = []
-        for estimate in estimates:
-            lines = [line for line in estimate.fixed if _key(line.item) == key]
-            values.append(_money(sum(line.monthly for line in lines)) if lines else "—")
-            labels += [line.item for line in lines]
-        label = labels[0] if len(set(labels)) == 1 else key
-        rows.append((label, values))
+        for lines in found:
+            if not lines:
+                values.append("—")
+                continue
+            money = _money(sum(line.monthly for line in lines))
+            detail = lines[0].item.removeprefix(key.removesuffix(" (us-east-1)")).strip(" ,")
+            values.append(money if same or not detail else f"{money} ({detail})")
+        rows.append((labels.pop() if same else key, values))
     return rows
 
 
