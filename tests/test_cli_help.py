@@ -58,3 +58,11 @@ def test_bad_config_is_reported_not_raised(tmp_path: Path) -> None:
     assert "Invalid configuration" in result.output
     assert "region" in result.output
     assert "Traceback" not in result.output
+
+
+def test_without_an_assembly_the_command_synthesizes_with_make() -> None:
+    """`langfuse-aws diagram ENV` runs `make synth` (the CDK CLI, offline) itself."""
+    result = CliRunner().invoke(app, ["diagram", str(REPO / "tests" / "fixtures" / "v3.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("```mermaid\n")
+    assert "Langfuse-legacy" in result.output  # the name in v3.yaml
