@@ -455,11 +455,18 @@ MUTATIONS = [
         ("tests/test_monitoring.py", "-k", "nat_instance"),
     ),
     Mutation(
-        "cli: a single Spot-allowed task is priced on demand",
+        "cli: base tasks are priced on their provider first",
         SRC + "cli/cost.py",
         'base = min(int(entry.get("Base", 0)), remaining)',
         "base = 0",
-        ("tests/test_cli_cost.py", "-k", "spot"),
+        ("tests/test_cli_cost.py", "-k", "base_tasks"),
+    ),
+    Mutation(
+        "a single Spot-allowed task really runs on Spot",
+        SRC + "constructs/langfuse_service.py",
+        "    if size.min_tasks == 1:",
+        "    if False:",
+        ("tests/test_claims.py", "-k", "spot"),
     ),
     Mutation(
         "cli: alarms are priced per metric",

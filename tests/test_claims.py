@@ -59,13 +59,18 @@ def test_every_service_rolls_back_a_failed_deployment(any_env: SynthesizedEnviro
 
 
 def test_spot_only_where_the_yaml_asks(any_env: SynthesizedEnvironment) -> None:
+    """README: Spot only where the YAML asks, and then it really runs there: ECS places a
+    strategy's base first, so a single task keeps no FARGATE base; two or more keep one."""
     for name in ("Web", "Worker"):
-        providers = {
-            p["CapacityProvider"]
-            for p in service(any_env, f"{name}Service")["CapacityProviderStrategy"]
-        }
-        spot = getattr(any_env.config.langfuse, name.lower()).spot
-        assert ("FARGATE_SPOT" in providers) is spot, name
+        strategy = service(any_env, f"{name}Service")["CapacityProviderStrategy"]
+        size = getattr(any_env.config.langfuse, name.lower())
+        providers = {p["CapacityProvider"] for p in strategy}
+        assert ("FARGATE_SPOT" in providers) is size.spot, name
+        if size.spot and size.min_tasks == 1:
+            assert strategy == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}], name
+        elif size.spot:
+            on_demand = [p for p in strategy if p["CapacityProvider"] == "FARGATE"]
+            assert on_demand == [{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}], name
 
 
 def test_aurora_refuses_plain_connections(any_env: SynthesizedEnvironment) -> None:

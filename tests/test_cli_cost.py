@@ -62,12 +62,25 @@ def test_alarms_are_billed_per_metric(example: SynthesizedEnvironment) -> None:
     assert found[f"CloudWatch alarms x{len(alarms)}"] == pytest.approx(0.10 * metrics)
 
 
-def test_one_spot_allowed_task_still_runs_on_demand(dev: SynthesizedEnvironment) -> None:
-    """ECS places the strategy's base (1 on FARGATE) first: one task never lands on Spot."""
-    result = estimate(target_of(dev))
-    (web,) = [line for line in result.fixed if line.item.startswith("Fargate Web")]
-    assert web.basis.startswith("1 on-demand")
-    assert "Spot" not in web.basis
+def test_dev_web_and_worker_run_on_spot(dev: SynthesizedEnvironment) -> None:
+    """dev's single web and worker tasks are priced on Spot (about 70 % below on demand)."""
+    found = lines(estimate(target_of(dev)))
+    on_demand = HOURS * (1 * 0.03238 + 2 * 0.00356)
+    assert found["Fargate Web 1 vCPU / 2 GB x1"] == pytest.approx(on_demand * 0.3, abs=0.01)
+    assert found["Fargate Worker 1 vCPU / 2 GB x1"] == pytest.approx(on_demand * 0.3, abs=0.01)
+
+
+def test_base_tasks_are_placed_first() -> None:
+    """ECS places each provider's base first, then splits the rest by weight."""
+    from langfuse_aws.cli.cost import _split_by_strategy
+
+    strategy = [
+        {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 3},
+    ]
+    assert _split_by_strategy(1, strategy) == (1, 0)
+    assert _split_by_strategy(5, strategy) == (2, 3)
+    assert _split_by_strategy(1, [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]) == (0, 1)
 
 
 def test_scale_to_zero_and_nat_instance_in_dev(dev: SynthesizedEnvironment) -> None:

@@ -62,7 +62,8 @@ class TaskSize(StrictModel):
     """Average CPU utilisation autoscaling keeps. Default 60."""
 
     spot: bool = False
-    """Run on Fargate Spot (about 70 % cheaper, may be interrupted). Default off; dev only."""
+    """Run on Fargate Spot (about 70 % cheaper, may be interrupted). With min_tasks 1 the task
+    runs on Spot; with more, one stays on FARGATE. Default off; dev only."""
 
 
 class LangfuseConfig(StrictModel):

@@ -22,6 +22,20 @@ BACKLOG_SCALE_OUT_JOBS = 1_000
 BACKLOG_SCALE_OUT_FAST_JOBS = 10_000
 
 
+def capacity_strategy(size: TaskSize) -> list[ecs.CapacityProviderStrategy]:
+    """Where the tasks run. With Spot allowed, a service that keeps two or more tasks keeps one
+    on FARGATE (ECS places the base first) and the rest mostly on Spot; a single-task service
+    runs on Spot, because a base of one would put its only task on FARGATE for ever."""
+    if not size.spot:
+        return [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+    if size.min_tasks == 1:
+        return [ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
+    return [
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=1),
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
+    ]
+
+
 class LangfuseService(Construct):
     """One Langfuse process type as an autoscaled Fargate service.
 
@@ -98,14 +112,6 @@ class LangfuseService(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=cluster.cluster.vpc, description=f"Langfuse {id_.lower()}"
         )
-        strategies = (
-            [
-                ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=1),
-                ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=3),
-            ]
-            if size.spot
-            else [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
-        )
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -114,7 +120,7 @@ class LangfuseService(Construct):
             desired_count=size.min_tasks,
             min_healthy_percent=100,
             max_healthy_percent=200,
-            capacity_provider_strategies=strategies,
+            capacity_provider_strategies=capacity_strategy(size),
             security_groups=[self.security_group],
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
