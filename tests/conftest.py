@@ -107,6 +107,12 @@ def direct() -> SynthesizedEnvironment:
 
 
 @pytest.fixture(scope="session")
+def headless() -> SynthesizedEnvironment:
+    """tests/fixtures/headless.yaml: LANGFUSE_INIT_*, SES mail for Langfuse and Cognito."""
+    return synthesized("headless")
+
+
+@pytest.fixture(scope="session")
 def images() -> SynthesizedEnvironment:
     """tests/fixtures/images.yaml: ghcr.io, an ECR pull-through cache, digests everywhere."""
     return synthesized("images")

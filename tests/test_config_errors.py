@@ -12,6 +12,28 @@ BASE = "name: tt\nregion: eu-west-1\n"
 
 BAD_CONFIGS = [
     (
+        BASE + "langfuse:\n  init: {org_id: acme, api_keys_secret: lf/keys}\n",
+        "cfg.yaml: langfuse.init.project_id is required with langfuse.init.api_keys_secret (API "
+        "keys belong to a project): add it",
+    ),
+    (
+        BASE + "langfuse:\n  init: {org_id: acme, user_email: admin@acme.io}\n",
+        "cfg.yaml: langfuse.init.user_password_secret is required: Langfuse creates the first "
+        "user only from an e-mail and a password together",
+    ),
+    (
+        BASE
+        + "auth:\n  cognito:\n    email: {from_address: no-reply@acme.io, ses_verified_domain: other.io}\n",
+        "cfg.yaml: auth.cognito.email.from_address is not in the verified domain other.io: use "
+        "an address @other.io, or drop ses_verified_domain to verify the address itself",
+    ),
+    (
+        BASE
+        + "auth:\n  cognito:\n    email: {from_address: no-reply@acme.io, ses_region: ap-south-1}\n",
+        "cfg.yaml: auth.cognito.email.ses_region is ap-south-1: Cognito sends through SES in the "
+        "environment's region eu-west-1 or in us-east-1, us-west-2, eu-west-1",
+    ),
+    (
         BASE + "monitoring:\n  topic_arn: arn:aws:sns:eu-west-1:123456789012:chat\n",
         "cfg.yaml: monitoring.global_topic_arn is needed: CloudFront's alarms are raised in "
         "us-east-1 and cannot notify the eu-west-1 topic in monitoring.topic_arn; name a "

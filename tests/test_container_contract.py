@@ -41,8 +41,17 @@ def secret_names(container: dict) -> set[str]:
     return {item["Name"] for item in container.get("Secrets", [])}
 
 
+INIT_ENV = {
+    "LANGFUSE_INIT_ORG_ID": "org_id", "LANGFUSE_INIT_ORG_NAME": "org_name",
+    "LANGFUSE_INIT_PROJECT_ID": "project_id", "LANGFUSE_INIT_PROJECT_NAME": "project_name",
+    "LANGFUSE_INIT_USER_EMAIL": "user_email", "LANGFUSE_INIT_USER_NAME": "user_name",
+}  # fmt: skip
+
+
 def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
     extra = set()
+    if env.config.langfuse.email is not None:
+        extra.add("EMAIL_FROM_ADDRESS")  # packages/shared env.ts: web and worker send mail
     if env.config.clickhouse.mode == "external" and env.config.clickhouse.external.migration_ssl:
         extra.add("CLICKHOUSE_MIGRATION_SSL")
     if env.config.langfuse.migration_mode != "none":
@@ -52,11 +61,14 @@ def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
 
 def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment) -> None:
     web = task_container(any_env, "Web")
+    init = any_env.config.langfuse.init
+    init_env = {n for n, f in INIT_ENV.items() if init and getattr(init, f)}
     expected = (
         SHARED_ENV
         | WEB_ONLY_ENV
         | expected_extra_env(any_env)
         | auth_variable_names(any_env.config)
+        | init_env
     )
     assert set(environment(web)) == expected
 
@@ -73,9 +85,47 @@ def test_worker_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironm
 
 
 def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> None:
-    assert secret_names(task_container(any_env, "Worker")) == SHARED_SECRETS
+    lf = any_env.config.langfuse
+    shared = SHARED_SECRETS | ({"SMTP_CONNECTION_URL"} if lf.email else set())
+    init: set[str] = set()
+    if lf.init and lf.init.api_keys_secret:
+        init |= {"LANGFUSE_INIT_PROJECT_PUBLIC_KEY", "LANGFUSE_INIT_PROJECT_SECRET_KEY"}
+    if lf.init and lf.init.user_password_secret:
+        init.add("LANGFUSE_INIT_USER_PASSWORD")
+    assert secret_names(task_container(any_env, "Worker")) == shared
     web = secret_names(task_container(any_env, "Web"))
-    assert web == SHARED_SECRETS | auth_secret_names(any_env.config)
+    assert web == shared | auth_secret_names(any_env.config) | init
+
+
+def test_headless_start_and_mail_reach_the_containers(headless: SynthesizedEnvironment) -> None:
+    """Langfuse's web/src/initialize.ts and packages/shared env.ts read exactly these."""
+    web = task_container(headless, "Web")
+    values = environment(web)
+    assert values["LANGFUSE_INIT_ORG_ID"] == "acme"
+    assert values["LANGFUSE_INIT_PROJECT_ID"] == "main"
+    assert values["LANGFUSE_INIT_USER_EMAIL"] == "admin@acme.io"
+    assert values["EMAIL_FROM_ADDRESS"] == "langfuse@acme.io"
+    assert environment(task_container(headless, "Worker"))["EMAIL_FROM_ADDRESS"] == (
+        "langfuse@acme.io"
+    )
+    secrets = {item["Name"]: item["ValueFrom"] for item in web["Secrets"]}
+    keys = headless.config.langfuse.init.api_keys_secret
+    assert secrets["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"] == f"{keys}:public_key::"
+    assert secrets["LANGFUSE_INIT_PROJECT_SECRET_KEY"] == f"{keys}:secret_key::"
+    assert "langfuse/admin-password" in str(secrets["LANGFUSE_INIT_USER_PASSWORD"])
+    assert "langfuse/smtp-url" in str(secrets["SMTP_CONNECTION_URL"])
+    assert "SMTP_CONNECTION_URL" in {
+        s["Name"] for s in task_container(headless, "Worker")["Secrets"]
+    }
+
+
+def test_cognito_mails_through_ses(headless: SynthesizedEnvironment) -> None:
+    (pool,) = headless.resources("AWS::Cognito::UserPool").values()
+    email = pool["Properties"]["EmailConfiguration"]
+    assert email["EmailSendingAccount"] == "DEVELOPER"
+    assert email["From"] == "Langfuse <no-reply@acme.io>"
+    assert email["ReplyToEmailAddress"] == "support@acme.io"
+    assert email["SourceArn"]["Fn::Join"][1][-1] == ":identity/acme.io"
 
 
 def test_no_secret_looking_name_in_any_environment(any_env: SynthesizedEnvironment) -> None:

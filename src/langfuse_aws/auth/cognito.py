@@ -18,7 +18,7 @@ from constructs import Construct, IConstruct
 
 from ..compliance import acknowledge, control_tower
 from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
-from ..config.models import CognitoConfig, EnvironmentConfig
+from ..config.models import CognitoConfig, CognitoEmailConfig, EnvironmentConfig
 from ..constructs.removal import data_removal_policy
 from .providers import callback_path
 
@@ -49,6 +49,17 @@ class CognitoCustomDomain:
     zone: route53.IHostedZone
     app_record: IConstruct
     """The app's own A record: Cognito refuses a custom domain whose parent host has none."""
+
+
+def _ses_email(email: CognitoEmailConfig) -> cognito.UserPoolEmail:
+    """Cognito's mail through an SES verified identity (domain or address)."""
+    return cognito.UserPoolEmail.with_ses(
+        from_email=email.from_address,
+        from_name=email.from_name,
+        reply_to=email.reply_to,
+        ses_region=email.ses_region,
+        ses_verified_domain=email.ses_verified_domain,
+    )
 
 
 class CognitoAuth(Construct):
@@ -88,6 +99,7 @@ class CognitoAuth(Construct):
             keep_original=cognito.KeepOriginalAttrs(email=True),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             self_sign_up_enabled=config.self_signup,
+            email=_ses_email(config.email) if config.email else None,
             mfa=MFA[config.mfa],
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             password_policy=cognito.PasswordPolicy(

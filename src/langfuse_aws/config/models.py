@@ -13,6 +13,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AWS_REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+EMAIL_DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+EMAIL_ADDRESS_PATTERN = (
+    r"^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
 SEMVER_PATTERN = r"^\d+\.\d+\.\d+$"
 
 
@@ -66,6 +70,53 @@ class TaskSize(StrictModel):
     runs on Spot; with more, one stays on FARGATE. Default off; dev only."""
 
 
+class EmailConfig(StrictModel):
+    """Langfuse's own e-mail (invitations, password resets, alerts) through SMTP, e.g. SES."""
+
+    from_address: str = Field(pattern=EMAIL_ADDRESS_PATTERN)
+    """Sender address (EMAIL_FROM_ADDRESS), e.g. langfuse@acme.io: an SES verified identity."""
+
+    smtp_url_secret: SecretReference
+    """Existing secret (name or ARN) holding the whole SMTP_CONNECTION_URL, e.g.
+    smtps://USER:PASSWORD@email-smtp.eu-west-1.amazonaws.com:465 with SES SMTP credentials
+    (user and password URL-encoded). It reaches the containers only as an ECS secret."""
+
+
+class InitConfig(StrictModel):
+    """Headless first start: Langfuse creates this organisation, project, API keys and user
+    when web starts (LANGFUSE_INIT_*), and leaves them alone once they exist."""
+
+    org_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """Organisation id (LANGFUSE_INIT_ORG_ID); every other init setting needs it."""
+
+    org_name: str | None = None
+    """Organisation name. Default Langfuse's "Provisioned Org"."""
+
+    project_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """Project id (LANGFUSE_INIT_PROJECT_ID)."""
+
+    project_name: str | None = None
+    """Project name. Default Langfuse's "Provisioned Project"."""
+
+    api_keys_secret: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:"
+        r"[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
+    )
+    """Full ARN of an existing secret whose JSON keys `public_key` (pk-lf-...) and `secret_key`
+    (sk-lf-...) become the project's API keys (ECS reads single JSON keys only by full ARN).
+    Needs project_id."""
+
+    user_email: str | None = Field(default=None, pattern=EMAIL_ADDRESS_PATTERN)
+    """First user's e-mail (LANGFUSE_INIT_USER_EMAIL). Needs user_password_secret."""
+
+    user_name: str | None = None
+    """First user's name."""
+
+    user_password_secret: SecretReference | None = None
+    """Existing secret (name or ARN) holding the first user's password (plain text)."""
+
+
 class LangfuseConfig(StrictModel):
     """The Langfuse web and worker containers."""
 
@@ -107,6 +158,12 @@ class LangfuseConfig(StrictModel):
     health_check_grace_seconds: int = Field(default=300, ge=60, le=1800)
     """Time the web service may take to pass health checks after start, covering first-start
     database migrations. Default 300."""
+
+    email: EmailConfig | None = None
+    """Langfuse's own e-mail through SMTP (Amazon SES). Default none (no invitation mails)."""
+
+    init: InitConfig | None = None
+    """Create the first organisation, project, API keys and user at start. Default none."""
 
 
 class NetworkConfig(StrictModel):
@@ -390,7 +447,6 @@ ClientAuthMethod = Literal[
 ]  # fmt: skip
 OrgRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER", "NONE"]
 ProjectRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER"]
-EMAIL_DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
 class SamlFederationConfig(StrictModel):
@@ -426,6 +482,28 @@ class OidcFederationConfig(StrictModel):
 
     scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
     """Scopes requested from the IdP. Default openid, email, profile."""
+
+
+class CognitoEmailConfig(StrictModel):
+    """Cognito's mail (invitations, codes, password resets) through Amazon SES. Cognito's own
+    sender allows only a few mails a day."""
+
+    from_address: str = Field(pattern=EMAIL_ADDRESS_PATTERN)
+    """Sender address, e.g. no-reply@acme.io."""
+
+    from_name: str | None = Field(default=None, max_length=64)
+    """Sender name shown to users, e.g. Langfuse."""
+
+    reply_to: str | None = Field(default=None, pattern=EMAIL_ADDRESS_PATTERN)
+    """Reply-to address. Default none."""
+
+    ses_verified_domain: str | None = Field(default=None, pattern=EMAIL_DOMAIN_PATTERN)
+    """The verified SES domain identity that from_address belongs to. Default: the address
+    itself is the verified identity."""
+
+    ses_region: str | None = Field(default=None, pattern=AWS_REGION_PATTERN)
+    """Region of the SES identity: the environment's region (default), or us-east-1,
+    us-west-2 or eu-west-1."""
 
 
 class CognitoConfig(StrictModel):
@@ -468,6 +546,9 @@ class CognitoConfig(StrictModel):
 
     oidc: list[OidcFederationConfig] = Field(default_factory=list)
     """OIDC identity providers federated through Cognito."""
+
+    email: CognitoEmailConfig | None = None
+    """Send Cognito's mail through Amazon SES. Default: Cognito's own sender (a few a day)."""
 
 
 class ProviderConfig(StrictModel):
@@ -596,11 +677,6 @@ class RegistryCacheConfig(StrictModel):
     ghcr_credentials_secret: PullThroughCacheSecret | None = None
     """Full ARN of the GitHub Container Registry credentials secret (a token with
     read:packages). Langfuse images with registry ghcr go through the cache when set."""
-
-
-EMAIL_ADDRESS_PATTERN = (
-    r"^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-)
 
 
 class BudgetConfig(StrictModel):

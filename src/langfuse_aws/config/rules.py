@@ -476,6 +476,50 @@ def _url_ports(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             yield ConfigIssue(where, "names a port outside 1 to 65535: fix the port in the URL")
 
 
+def _init(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """What Langfuse's web/src/initialize.ts refuses at start, refused here first."""
+    init = cfg.langfuse.init
+    if init is None:
+        return
+    if init.api_keys_secret and not init.project_id:
+        yield ConfigIssue(
+            "langfuse.init.project_id",
+            "is required with langfuse.init.api_keys_secret (API keys belong to a project): add it",
+        )
+    if bool(init.user_email) != bool(init.user_password_secret):
+        missing = "user_password_secret" if init.user_email else "user_email"
+        yield ConfigIssue(
+            f"langfuse.init.{missing}",
+            "is required: Langfuse creates the first user only from an e-mail and a password "
+            "together",
+        )
+
+
+# Cognito sends through SES in its own region or in one of these (its original SES regions).
+COGNITO_SES_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+
+
+def _cognito_email(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    cognito = cfg.auth.cognito
+    email = cognito.email if cognito else None
+    if email is None:
+        return
+    domain = email.ses_verified_domain
+    if domain and not email.from_address.endswith("@" + domain):
+        yield ConfigIssue(
+            "auth.cognito.email.from_address",
+            f"is not in the verified domain {domain}: use an address @{domain}, or drop "
+            "ses_verified_domain to verify the address itself",
+        )
+    region = email.ses_region
+    if region and region != cfg.region and region not in COGNITO_SES_REGIONS:
+        yield ConfigIssue(
+            "auth.cognito.email.ses_region",
+            f"is {region}: Cognito sends through SES in the environment's region "
+            f"{cfg.region} or in {', '.join(COGNITO_SES_REGIONS)}",
+        )
+
+
 def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     """CloudFront's alarms live in us-east-1 and can only notify a topic there."""
     monitoring = cfg.monitoring
@@ -508,6 +552,8 @@ RULES: tuple[Rule, ...] = (
     _auth,
     _registry_cache,
     _monitoring,
+    _init,
+    _cognito_email,
 )
 
 

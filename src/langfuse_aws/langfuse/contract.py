@@ -66,6 +66,9 @@ class LangfuseRuntime:
     encryption_key: secretsmanager.ISecret
     auth_environment: dict[str, str] = field(default_factory=dict)
     auth_secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
+    smtp_url: secretsmanager.ISecret | None = None
+    init_api_keys: secretsmanager.ISecret | None = None
+    init_user_password: secretsmanager.ISecret | None = None
 
 
 def web_image(cfg: EnvironmentConfig) -> ImageRef:
@@ -123,7 +126,25 @@ def _shared_environment(
         env[f"LANGFUSE_S3_{kind}_PREFIX"] = prefix
     env["LANGFUSE_S3_BATCH_EXPORT_ENABLED"] = "true"
     env.update(MIGRATION_VARIABLES[cfg.langfuse.migration_mode])
+    if cfg.langfuse.email is not None:
+        env["EMAIL_FROM_ADDRESS"] = cfg.langfuse.email.from_address
     return env
+
+
+def init_environment(cfg: EnvironmentConfig) -> dict[str, str]:
+    """LANGFUSE_INIT_* values that are not secret (web/src/initialize.ts reads them)."""
+    init = cfg.langfuse.init
+    if init is None:
+        return {}
+    values = {
+        "LANGFUSE_INIT_ORG_ID": init.org_id,
+        "LANGFUSE_INIT_ORG_NAME": init.org_name,
+        "LANGFUSE_INIT_PROJECT_ID": init.project_id,
+        "LANGFUSE_INIT_PROJECT_NAME": init.project_name,
+        "LANGFUSE_INIT_USER_EMAIL": init.user_email,
+        "LANGFUSE_INIT_USER_NAME": init.user_name,
+    }
+    return {name: value for name, value in values.items() if value}
 
 
 def web_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, str]:
@@ -134,6 +155,7 @@ def web_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, st
     if rt.public_url.startswith("https://"):
         env["LANGFUSE_CSP_ENFORCE_HTTPS"] = "true"
     env.update(rt.auth_environment)
+    env.update(init_environment(cfg))
     return env
 
 
@@ -149,7 +171,7 @@ def worker_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str,
 
 
 def _shared_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
-    return {
+    secrets = {
         "DATABASE_HOST": ecs.Secret.from_secrets_manager(rt.database_secret, "host"),
         "DATABASE_USERNAME": ecs.Secret.from_secrets_manager(rt.database_secret, "username"),
         "DATABASE_PASSWORD": ecs.Secret.from_secrets_manager(rt.database_secret, "password"),
@@ -159,6 +181,9 @@ def _shared_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
         "CLICKHOUSE_PASSWORD": ecs.Secret.from_secrets_manager(rt.clickhouse_password),
         "REDIS_AUTH": ecs.Secret.from_secrets_manager(rt.redis_auth),
     }
+    if rt.smtp_url is not None:
+        secrets["SMTP_CONNECTION_URL"] = ecs.Secret.from_secrets_manager(rt.smtp_url)
+    return secrets
 
 
 def web_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
@@ -167,6 +192,17 @@ def web_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
     secrets.update(
         {name: ecs.Secret.from_secrets_manager(s) for name, s in rt.auth_secrets.items()}
     )
+    if rt.init_api_keys is not None:
+        secrets["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"] = ecs.Secret.from_secrets_manager(
+            rt.init_api_keys, "public_key"
+        )
+        secrets["LANGFUSE_INIT_PROJECT_SECRET_KEY"] = ecs.Secret.from_secrets_manager(
+            rt.init_api_keys, "secret_key"
+        )
+    if rt.init_user_password is not None:
+        secrets["LANGFUSE_INIT_USER_PASSWORD"] = ecs.Secret.from_secrets_manager(
+            rt.init_user_password
+        )
     return secrets
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..auth.login import LoginProps, wire_login
@@ -28,6 +29,7 @@ from ..constructs.monitoring import (
     MonitoringProps,
 )
 from ..constructs.network import Network
+from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract, metrics
 from .global_stack import cognito_domain_name
@@ -170,6 +172,7 @@ class LangfuseStack(Stack):
             encryption_key=secrets.encryption_key,
             auth_environment=login.environment,
             auth_secrets=login.secrets,
+            **self._optional_secrets(),
         )
         lf = config.langfuse
         self.web = LangfuseService(
@@ -258,6 +261,20 @@ class LangfuseStack(Stack):
             CostBudget(self, "Budget", environment_name=config.name, config=config.budget)
 
         self._outputs(cluster)
+
+    def _optional_secrets(self) -> dict[str, secretsmanager.ISecret]:
+        """Existing secrets the YAML names for Langfuse's e-mail and headless first start."""
+        lf = self.config.langfuse
+        found: dict[str, secretsmanager.ISecret] = {}
+        if lf.email is not None:
+            found["smtp_url"] = import_secret(self, "SmtpUrl", lf.email.smtp_url_secret)
+        if lf.init is not None and lf.init.api_keys_secret:
+            found["init_api_keys"] = import_secret(self, "InitApiKeys", lf.init.api_keys_secret)
+        if lf.init is not None and lf.init.user_password_secret:
+            found["init_user_password"] = import_secret(
+                self, "InitUserPassword", lf.init.user_password_secret
+            )
+        return found
 
     @property
     def availability_zones(self) -> list[str]:
