@@ -12,7 +12,22 @@ BASE = "name: tt\nregion: eu-west-1\n"
 
 BAD_CONFIGS = [
     (
-        BASE + "langfuse:\n  init: {org_id: acme, api_keys_secret: lf/keys}\n",
+        BASE + "schedule: {timezone: Europe/Dublin}\n",
+        "cfg.yaml: schedule scales a retaining environment (data_protection: retain) to zero "
+        "every night: set schedule.allow_with_retained_data: true if that is intended",
+    ),
+    (
+        BASE
+        + "data_protection: disposable\nschedule: {timezone: Europe/Dublin, start: '19:00', stop: '08:00'}\n",
+        "cfg.yaml: schedule.stop 08:00 is not after start 19:00: office hours run within one day",
+    ),
+    (
+        BASE + "data_protection: disposable\nschedule: {timezone: Europe/Dublni}\n",
+        "cfg.yaml: schedule.timezone is 'Europe/Dublni': not an IANA time zone: use e.g. "
+        "Europe/Dublin or America/New_York",
+    ),
+    (
+        BASE + "langfuse:\n  init: {org_id: acme, api_keys_secret: \"arn:aws:secretsmanager:eu-west-1:111122223333:secret:lf/keys-AbCdEf\"}\n",
         "cfg.yaml: langfuse.init.project_id is required with langfuse.init.api_keys_secret (API "
         "keys belong to a project): add it",
     ),

@@ -49,13 +49,19 @@ EXPECTED = {
     "Worker-Memory-Usage-Warning": ("AWS/ECS", "MemoryUtilization", "GreaterThanThreshold", 90),
     "ClickHouse-CPU-Usage-Warning": ("AWS/ECS", "CPUUtilization", "GreaterThanThreshold", 90),
     "ClickHouse-Memory-Usage-Warning": ("AWS/ECS", "MemoryUtilization", "GreaterThanThreshold", 90),
-    "web-running-tasks": ("ECS/ContainerInsights", "RunningTaskCount", "LessThanThreshold", 1),
-    "worker-running-tasks": ("ECS/ContainerInsights", "RunningTaskCount", "LessThanThreshold", 1),
+    # Tasks ECS wants minus tasks running, above 0 for 10 minutes.
+    "web-running-tasks": ("ECS/ContainerInsights", "RunningTaskCount", "GreaterThanThreshold", 0),
+    "worker-running-tasks": (
+        "ECS/ContainerInsights",
+        "RunningTaskCount",
+        "GreaterThanThreshold",
+        0,
+    ),
     "clickhouse-running-tasks": (
         "ECS/ContainerInsights",
         "RunningTaskCount",
-        "LessThanThreshold",
-        1,
+        "GreaterThanThreshold",
+        0,
     ),
     # 90 % of database.max_acu (4 in the example).
     "Aurora-Usage-Count-Warning": (
@@ -373,3 +379,19 @@ def test_every_alarm_has_a_runbook_row(any_env: SynthesizedEnvironment) -> None:
             # Library alarms share a row across services: `Web/Worker/ClickHouse-CPU-...`.
             stem = suffix.split("-", 1)[1] if suffix[0].isupper() else suffix
             assert any(f"`{suffix}`" in row or f"-{stem}`" in row for row in rows), name
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "clickhouse"])
+def test_running_tasks_alarm_follows_the_desired_count(
+    example: SynthesizedEnvironment, service: str
+) -> None:
+    """Office hours and scale-in lower the desired count: the alarm must stay quiet then."""
+    alarm = alarms(example)[f"langfuse-example-{service}-running-tasks"]
+    assert metrics(alarm) == {
+        ("ECS/ContainerInsights", "DesiredTaskCount"),
+        ("ECS/ContainerInsights", "RunningTaskCount"),
+    }
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert expression == "desired - running"
+    assert alarm["EvaluationPeriods"] == 2
+    assert alarm["TreatMissingData"] == "breaching"

@@ -17,6 +17,8 @@ from .target import StackTemplate, Target
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 PUBLISHING_VARIABLE = "ENABLE_AWS_CLOUDWATCH_METRIC_PUBLISHING"
+# ClickHouse runs this much longer than web and worker at each end of office hours.
+CLICKHOUSE_LEAD_MINUTES = 15
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
@@ -27,11 +29,13 @@ def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CostLine:
-    """One always-on item and what it costs a month."""
+    """One always-on item and what it costs a month; ``office_hours`` is its share of the
+    month under the YAML's schedule (1 when it runs around the clock)."""
 
     item: str
     monthly: float
     basis: str
+    office_hours: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ class Estimate:
         """The sum of the always-on items."""
         return sum(line.monthly for line in self.fixed)
 
+    @property
+    def office_hours_total(self) -> float | None:
+        """The sum with each scheduled item billed only in office hours (None: no schedule)."""
+        if all(line.office_hours == 1.0 for line in self.fixed):
+            return None
+        return round(sum(line.monthly * line.office_hours for line in self.fixed), 2)
+
 
 class _Pricer:
     """Prices the resources of one environment's stacks."""
@@ -80,8 +91,19 @@ class _Pricer:
         self.hours: float = prices["hours_per_month"]
         self.estimate = Estimate(target.config.name, region, prices["date"])
 
-    def add(self, item: str, monthly: float, basis: str) -> None:
-        self.estimate.fixed.append(CostLine(item, round(monthly, 2), basis))
+    def add(self, item: str, monthly: float, basis: str, office_hours: float = 1.0) -> None:
+        self.estimate.fixed.append(CostLine(item, round(monthly, 2), basis, office_hours))
+
+    def office_share(self, lead_minutes: int) -> float:
+        """Share of the month a scheduled service runs (ClickHouse has a lead at both ends)."""
+        schedule = self.target.config.schedule
+        if schedule is None:
+            return 1.0
+        start_h, start_m = (int(p) for p in schedule.start.split(":"))
+        stop_h, stop_m = (int(p) for p in schedule.stop.split(":"))
+        minutes = (stop_h * 60 + stop_m) - (start_h * 60 + start_m) + 2 * lead_minutes
+        weeks_per_month = self.hours / (7 * 24)
+        return min(1.0, len(schedule.days) * minutes / 60 * weeks_per_month / self.hours)
 
     def hourly(self, price: float) -> float:
         return price * self.hours
@@ -151,10 +173,12 @@ class _Pricer:
             spot_price = per_task * (1 - self.common["fargate_spot_discount"])
             name = logical_id.removesuffix("Service").split("Service")[0]
             where = f"{on_demand} on-demand" + (f" + {spot} Spot" if spot else "")
+            lead = CLICKHOUSE_LEAD_MINUTES if name == "ClickHouse" else 0
             self.add(
                 f"Fargate {name} {vcpu:g} vCPU / {memory_gb:g} GB x{desired}",
                 on_demand * per_task + spot * spot_price,
                 f"{where}, ARM64",
+                self.office_share(lead),
             )
 
     def _aurora(self, main: StackTemplate) -> None:

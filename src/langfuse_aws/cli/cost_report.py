@@ -21,6 +21,16 @@ def table(estimates: list[Estimate]) -> Table:
     for item, values in _rows(estimates):
         result.add_row(item, *values)
     result.add_row("[bold]Total[/bold]", *[f"[bold]{_money(e.total)}[/bold]" for e in estimates])
+    if any(e.office_hours_total is not None for e in estimates):
+        result.add_row(
+            "[bold]Total with office hours[/bold]",
+            *[
+                f"[bold]{_money(e.office_hours_total)}[/bold]"
+                if e.office_hours_total is not None
+                else "—"
+                for e in estimates
+            ],
+        )
     return result
 
 
@@ -32,6 +42,15 @@ def markdown(estimates: list[Estimate]) -> str:
     lines.append(
         "| **Total, always on** | " + " | ".join(f"**{_money(e.total)}**" for e in estimates) + " |"
     )
+    if any(e.office_hours_total is not None for e in estimates):
+        lines.append(
+            "| **Total with office hours** (`schedule`) | "
+            + " | ".join(
+                f"**{_money(e.office_hours_total)}**" if e.office_hours_total is not None else "—"
+                for e in estimates
+            )
+            + " |"
+        )
     lines += [
         "",
         _caption(estimates),

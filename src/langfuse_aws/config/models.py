@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -744,6 +745,43 @@ class MonitoringConfig(StrictModel):
         return self.enabled and self.queue_metrics
 
 
+WeekDay = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+WORKING_DAYS: list[WeekDay] = ["MON", "TUE", "WED", "THU", "FRI"]
+CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class ScheduleConfig(StrictModel):
+    """Office hours: web, worker and ClickHouse run only on these days between start and stop
+    (scaled to zero otherwise), so an Aurora that may pause does, and the night costs little."""
+
+    timezone: str = Field(min_length=1)
+    """IANA time zone of start and stop, e.g. Europe/Dublin (daylight saving included)."""
+
+    days: list[WeekDay] = Field(default_factory=lambda: list(WORKING_DAYS), min_length=1)
+    """Days on which the environment runs. Default MON to FRI."""
+
+    start: str = Field(default="08:00", pattern=CLOCK_PATTERN)
+    """When web and worker start (ClickHouse 15 minutes earlier), HH:MM. Default 08:00."""
+
+    stop: str = Field(default="19:00", pattern=CLOCK_PATTERN)
+    """When web and worker stop (ClickHouse 15 minutes later), HH:MM. Default 19:00."""
+
+    allow_with_retained_data: bool = False
+    """Office hours are for environments whose data is disposable; set true to use them on a
+    retaining environment anyway. Default false."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not an IANA time zone: use e.g. Europe/Dublin or America/New_York"
+            ) from None
+        return value
+
+
 class EnvironmentConfig(StrictModel):
     """One deployable environment: everything `config/<name>.yaml` may say."""
 
@@ -801,6 +839,10 @@ class EnvironmentConfig(StrictModel):
 
     monitoring: MonitoringConfig = MonitoringConfig()
     """Dashboard and alarms. Default on, with a new SNS topic and no e-mail subscribers."""
+
+    schedule: ScheduleConfig | None = None
+    """Office hours (scale web, worker and ClickHouse to zero outside them). Default none:
+    always on."""
 
     budget: BudgetConfig | None = None
     """Monthly cost budget with alerts by e-mail. Default none."""

@@ -520,6 +520,41 @@ def _cognito_email(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# ClickHouse starts this long before web and stops this long after it, on the same day.
+CLICKHOUSE_LEAD_MINUTES = 15
+
+
+def _schedule(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    schedule = cfg.schedule
+    if schedule is None:
+        return
+    if cfg.retains_data and not schedule.allow_with_retained_data:
+        yield ConfigIssue(
+            "schedule",
+            "scales a retaining environment (data_protection: retain) to zero every night: "
+            "set schedule.allow_with_retained_data: true if that is intended",
+        )
+    start, stop = _minutes(schedule.start), _minutes(schedule.stop)
+    if start >= stop:
+        yield ConfigIssue(
+            "schedule.stop",
+            f"{schedule.stop} is not after start {schedule.start}: office hours run within one day",
+        )
+    if start < CLICKHOUSE_LEAD_MINUTES or stop > 24 * 60 - 1 - CLICKHOUSE_LEAD_MINUTES:
+        yield ConfigIssue(
+            "schedule",
+            "start must be 00:15 or later and stop 23:44 or earlier: ClickHouse starts 15 "
+            "minutes before web and stops 15 minutes after it, on the same day",
+        )
+    if len(set(schedule.days)) != len(schedule.days):
+        yield ConfigIssue("schedule.days", "names a day twice: list each day once")
+
+
 def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     """CloudFront's alarms live in us-east-1 and can only notify a topic there."""
     monitoring = cfg.monitoring
@@ -554,6 +589,7 @@ RULES: tuple[Rule, ...] = (
     _monitoring,
     _init,
     _cognito_email,
+    _schedule,
 )
 
 

@@ -206,6 +206,9 @@ class ClickHouseServer(Construct):
                 start_period=Duration.seconds(60),
             ),
             ulimits=[ecs.Ulimit(name=ecs.UlimitName.NOFILE, soft_limit=262144, hard_limit=262144)],
+            # Fargate's longest grace after SIGTERM: ClickHouse finishes its inserts and
+            # flushes its parts to EFS before it exits (a deploy, a scale-in, office hours).
+            stop_timeout=Duration.seconds(120),
         )
         container.add_mount_points(
             ecs.MountPoint(container_path=DATA_PATH, source_volume="data", read_only=False)

@@ -35,11 +35,10 @@ GIB = 1024**3
 
 @dataclass(frozen=True)
 class MonitoredService:
-    """One ECS service and how many tasks it must keep running."""
+    """One ECS service whose tasks are watched."""
 
     name: str
     service: ecs.FargateService
-    min_running: int
 
 
 @dataclass(frozen=True)
@@ -151,20 +150,9 @@ class Monitoring(Construct):
                 f"{watched.name}RunningTasks",
                 AlarmSpec(
                     name=self._name(f"{watched.name.lower()}-running-tasks"),
-                    description=f"Langfuse {watched.name} runs fewer tasks than it must.",
-                    # Container Insights' count: ECS's own metrics have no running-task count.
-                    metric=cloudwatch.Metric(
-                        namespace="ECS/ContainerInsights",
-                        metric_name="RunningTaskCount",
-                        dimensions_map={
-                            "ClusterName": watched.service.cluster.cluster_name,
-                            "ServiceName": watched.service.service_name,
-                        },
-                        statistic="Minimum",
-                        period=Duration.minutes(5),
-                    ),
-                    threshold=watched.min_running,
-                    below=True,
+                    description=f"Langfuse {watched.name} runs fewer tasks than ECS wants.",
+                    metric=_missing_tasks(watched.service),
+                    threshold=0,
                     periods=2,
                     missing_breaches=True,
                 ),
@@ -383,6 +371,38 @@ class Monitoring(Construct):
             ),
         )
         self._graph("WAF", metric)
+
+
+def _missing_tasks(service: ecs.FargateService) -> cloudwatch.MathExpression:
+    """Tasks ECS wants minus tasks running (Container Insights): above 0 means tasks keep
+    failing. Following the desired count keeps the alarm quiet when office hours or a
+    scale-in lower it, and loud when autoscaling raised it and tasks do not come up."""
+    dimensions = {
+        "ClusterName": service.cluster.cluster_name,
+        "ServiceName": service.service_name,
+    }
+    period = Duration.minutes(5)
+    return cloudwatch.MathExpression(
+        expression="desired - running",
+        using_metrics={
+            "desired": cloudwatch.Metric(
+                namespace="ECS/ContainerInsights",
+                metric_name="DesiredTaskCount",
+                dimensions_map=dimensions,
+                statistic="Maximum",
+                period=period,
+            ),
+            "running": cloudwatch.Metric(
+                namespace="ECS/ContainerInsights",
+                metric_name="RunningTaskCount",
+                dimensions_map=dimensions,
+                statistic="Minimum",
+                period=period,
+            ),
+        },
+        label="Tasks missing",
+        period=period,
+    )
 
 
 def connection_alarm_threshold(max_acu: float) -> int:

@@ -29,6 +29,7 @@ from ..constructs.monitoring import (
     MonitoringProps,
 )
 from ..constructs.network import Network
+from ..constructs.office_hours import OfficeHours, ScheduledService
 from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract, metrics
@@ -222,13 +223,27 @@ class LangfuseStack(Stack):
         if clickhouse_server is not None:
             clickhouse_server.allow_clients(self.web.connections, self.worker.connections)
 
+        if config.schedule is not None:
+            OfficeHours(
+                self,
+                "OfficeHours",
+                schedule=config.schedule,
+                services=[
+                    ScheduledService("Web", self.web.scaling, lf.web.min_tasks, lf.web.max_tasks),
+                    ScheduledService(
+                        "Worker", self.worker.scaling, lf.worker.min_tasks, lf.worker.max_tasks
+                    ),
+                ],
+                clickhouse=clickhouse_server.service if clickhouse_server else None,
+            )
+
         if config.monitoring.enabled:
             watched = [
-                MonitoredService("Web", self.web.service, lf.web.min_tasks),
-                MonitoredService("Worker", self.worker.service, lf.worker.min_tasks),
+                MonitoredService("Web", self.web.service),
+                MonitoredService("Worker", self.worker.service),
             ]
             if clickhouse_server is not None:
-                watched.append(MonitoredService("ClickHouse", clickhouse_server.service, 1))
+                watched.append(MonitoredService("ClickHouse", clickhouse_server.service))
             if config.monitoring.publishes_queue_metrics:
                 self.worker.allow_metric_publishing(metrics.NAMESPACE)
                 self.worker.scale_out_on_backlog(metrics.ingestion_backlog(Duration.minutes(1)))
