@@ -27,7 +27,8 @@ BAD_CONFIGS = [
         "Europe/Dublin or America/New_York",
     ),
     (
-        BASE + "langfuse:\n  init: {org_id: acme, api_keys_secret: \"arn:aws:secretsmanager:eu-west-1:111122223333:secret:lf/keys-AbCdEf\"}\n",
+        BASE
+        + 'langfuse:\n  init: {org_id: acme, api_keys_secret: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lf/keys-AbCdEf"}\n',
         "cfg.yaml: langfuse.init.project_id is required with langfuse.init.api_keys_secret (API "
         "keys belong to a project): add it",
     ),
