@@ -113,6 +113,12 @@ def headless() -> SynthesizedEnvironment:
 
 
 @pytest.fixture(scope="session")
+def internal() -> SynthesizedEnvironment:
+    """tests/fixtures/internal.yaml: existing VPC, edge.mode internal."""
+    return synthesized("internal")
+
+
+@pytest.fixture(scope="session")
 def images() -> SynthesizedEnvironment:
     """tests/fixtures/images.yaml: ghcr.io, an ECR pull-through cache, digests everywhere."""
     return synthesized("images")

@@ -10,7 +10,57 @@ from langfuse_aws.config import ConfigError, load_config, parse_config
 
 BASE = "name: tt\nregion: eu-west-1\n"
 
+EXISTING = (
+    "network:\n  existing:\n    vpc_id: vpc-0a1b2c3d4e5f60718\n    cidr: 10.20.0.0/16\n"
+    "    availability_zones: [eu-west-1a, eu-west-1b]\n"
+    "    private_subnet_ids: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2]\n"
+)
+CERTIFICATE = "arn:aws:acm:eu-west-1:555566667777:certificate/0f6c2a9e-1b2c-4d3e-8f90-123456789abc"
+
 BAD_CONFIGS = [
+    (
+        BASE + "edge:\n  mode: internal\n",
+        "cfg.yaml: edge.mode internal needs network.existing: a new VPC would reach the internet "
+        "through a NAT gateway with a public address; deploy into your network, whose routes "
+        "lead out\n"
+        "cfg.yaml: edge.domain is required when edge.mode is internal: the host name of "
+        "certificate_arn, with the (private or public) hosted zone for its record\n"
+        "cfg.yaml: edge.certificate_arn is required when edge.mode is internal: an ACM "
+        "certificate for edge.domain.name (public, imported or from AWS Private CA)\n"
+        "cfg.yaml: edge.allowed_cidrs or edge.allowed_prefix_lists is required when edge.mode is "
+        "internal: name the networks (VPN, Transit Gateway, peered VPCs) that may reach Langfuse",
+    ),
+    (
+        BASE + EXISTING + "  nat: instance\n",
+        "cfg.yaml: network.nat describes a new VPC and is ignored with network.existing: remove it",
+    ),
+    (
+        BASE + EXISTING + "    data_subnet_ids: [subnet-0aaaaaaaaaaaaaaa1]\n",
+        "cfg.yaml: network.existing.data_subnet_ids lists 1 subnets for 2 zones: list one subnet "
+        "per zone, in the order of availability_zones\n"
+        "cfg.yaml: network.existing.data_subnet_ids names subnet-0aaaaaaaaaaaaaaa1, which is "
+        "already in private_subnet_ids: a subnet serves one role (leave data_subnet_ids out to "
+        "put the data stores in the private subnets)",
+    ),
+    (
+        BASE + EXISTING + "edge: {mode: alb, allow_insecure_http: true}\n",
+        "cfg.yaml: network.existing.public_subnet_ids is required with edge.mode alb (an "
+        "internet-facing load balancer lives in public subnets): list one per zone, or use "
+        "edge.mode internal or cloudfront",
+    ),
+    (
+        BASE
+        + EXISTING
+        + "edge:\n  mode: internal\n  allowed_cidrs: [10.0.0.0/8]\n"
+        + "  domain: {name: lf.corp.acme.io, zone_id: Z0987654321ZYXWVUTSRQ, zone_name: corp.acme.io}\n"
+        + f"  certificate_arn: {CERTIFICATE.replace('eu-west-1', 'us-east-1')}\n",
+        "cfg.yaml: edge.certificate_arn is in us-east-1, but the load balancer needs it in "
+        "eu-west-1: import or request the certificate there",
+    ),
+    (
+        BASE + f"edge:\n  certificate_arn: {CERTIFICATE}\n",
+        "cfg.yaml: edge.certificate_arn only applies to edge.mode internal: remove it",
+    ),
     (
         BASE + "schedule: {timezone: Europe/Dublin}\n",
         "cfg.yaml: schedule scales a retaining environment (data_protection: retain) to zero "

@@ -167,8 +167,48 @@ class LangfuseConfig(StrictModel):
     """Create the first organisation, project, API keys and user at start. Default none."""
 
 
+SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+
+
+class ExistingNetworkConfig(StrictModel):
+    """A VPC that already exists (shared, with Transit Gateway, VPN or peering). Everything
+    about it comes from the YAML: synth looks nothing up."""
+
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
+    """The VPC, e.g. vpc-0123456789abcdef0."""
+
+    cidr: str
+    """The VPC's primary IPv4 CIDR, e.g. 10.20.0.0/16."""
+
+    availability_zones: list[str] = Field(min_length=2, max_length=3)
+    """The zones of the subnets below, in the same order, e.g. [eu-west-1a, eu-west-1b]."""
+
+    private_subnet_ids: list[SubnetId] = Field(min_length=2, max_length=3)
+    """Subnets for the tasks and the internal load balancer, one per zone, with a route out
+    (NAT, Transit Gateway or firewall) for image pulls and sign-in."""
+
+    data_subnet_ids: list[SubnetId] = Field(default_factory=list, max_length=3)
+    """Subnets for Aurora, Valkey and EFS, one per zone (isolated or private). Default: the
+    private subnets."""
+
+    public_subnet_ids: list[SubnetId] = Field(default_factory=list, max_length=3)
+    """Public subnets, one per zone: only edge.mode alb (an internet-facing load balancer)."""
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_a_network(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError("it is not an IPv4 network such as 10.20.0.0/16") from None
+        return str(network)
+
+
 class NetworkConfig(StrictModel):
-    """The VPC every component runs in."""
+    """The VPC every component runs in: a new one (default) or an existing one."""
+
+    existing: ExistingNetworkConfig | None = None
+    """Deploy into an existing VPC instead of creating one. Default none (new VPC)."""
 
     cidr: str = Field(default="10.40.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")
     """IPv4 range of the new VPC (/16 to /24). Default 10.40.0.0/16."""
@@ -324,10 +364,23 @@ class DomainConfig(StrictModel):
 class EdgeConfig(StrictModel):
     """How users reach Langfuse."""
 
-    mode: Literal["cloudfront", "alb"] = "cloudfront"
+    mode: Literal["cloudfront", "alb", "internal"] = "cloudfront"
     """cloudfront: CloudFront with a VPC origin to an internal load balancer (HTTPS even
-    without a domain); alb: internet-facing load balancer (needs a domain for HTTPS).
-    Default cloudfront."""
+    without a domain); alb: internet-facing load balancer (needs a domain for HTTPS);
+    internal: an internal load balancer reachable only from allowed_cidrs and
+    allowed_prefix_lists (VPN, Transit Gateway, peering), with certificate_arn. Default
+    cloudfront."""
+
+    certificate_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+    )
+    """internal mode: an ACM certificate for domain.name (public, imported, or from your AWS
+    Private CA) in the environment's region."""
+
+    allowed_prefix_lists: list[Annotated[str, Field(pattern=r"^pl-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list
+    )
+    """internal mode: managed prefix lists (pl-...) allowed to reach the load balancer."""
 
     domain: DomainConfig | None = None
     """Custom domain. Default none (CloudFront's https://<id>.cloudfront.net)."""

@@ -31,8 +31,79 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
+def _zone_issues(cfg: EnvironmentConfig, where: str, zones: list[str]) -> Iterator[ConfigIssue]:
+    known = catalog.availability_zones(cfg.region)
+    for zone in zones:
+        if not (zone.startswith(cfg.region) and len(zone) == len(cfg.region) + 1):
+            yield ConfigIssue(
+                where,
+                f"'{_short(zone)}' is not a zone of region {cfg.region} (expected e.g. "
+                f"{cfg.region}a)",
+            )
+        elif known is not None and zone not in known:
+            yield ConfigIssue(
+                where, f"'{zone}' does not exist: the zones of {cfg.region} are {', '.join(known)}"
+            )
+    if len(set(zones)) != len(zones):
+        yield ConfigIssue(where, "lists a zone twice: name each once")
+
+
+NEW_VPC_SETTINGS = ("cidr", "max_azs", "availability_zones", "nat", "nat_gateways", "flow_logs")
+
+
+def _existing_network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """An existing VPC: one subnet per zone in each role, no subnet in two roles."""
+    existing = cfg.network.existing
+    assert existing is not None
+    for name in NEW_VPC_SETTINGS:
+        if name in cfg.network.model_fields_set:
+            yield ConfigIssue(
+                f"network.{name}",
+                "describes a new VPC and is ignored with network.existing: remove it",
+            )
+    zones = existing.availability_zones
+    yield from _zone_issues(cfg, "network.existing.availability_zones", zones)
+    roles = {
+        "private_subnet_ids": existing.private_subnet_ids,
+        "data_subnet_ids": existing.data_subnet_ids,
+        "public_subnet_ids": existing.public_subnet_ids,
+    }
+    seen: dict[str, str] = {}
+    for role, subnets in roles.items():
+        if subnets and len(subnets) != len(zones):
+            yield ConfigIssue(
+                f"network.existing.{role}",
+                f"lists {len(subnets)} subnets for {len(zones)} zones: list one subnet per zone, "
+                "in the order of availability_zones",
+            )
+        for subnet in subnets:
+            if subnet in seen:
+                yield ConfigIssue(
+                    f"network.existing.{role}",
+                    f"names {subnet}, which is already in {seen[subnet]}: a subnet serves one "
+                    "role (leave data_subnet_ids out to put the data stores in the private "
+                    "subnets)",
+                )
+            seen.setdefault(subnet, role)
+    alb = cfg.edge.mode == "alb"
+    if alb and not existing.public_subnet_ids:
+        yield ConfigIssue(
+            "network.existing.public_subnet_ids",
+            "is required with edge.mode alb (an internet-facing load balancer lives in public "
+            "subnets): list one per zone, or use edge.mode internal or cloudfront",
+        )
+    if not alb and existing.public_subnet_ids:
+        yield ConfigIssue(
+            "network.existing.public_subnet_ids",
+            f"is only used by edge.mode alb, and edge.mode is {cfg.edge.mode}: remove it",
+        )
+
+
 def _network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     net = cfg.network
+    if net.existing is not None:
+        yield from _existing_network(cfg)
+        return
     zones = net.availability_zones
     if zones:
         if len(zones) != net.max_azs:
@@ -41,21 +112,7 @@ def _network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
                 f"lists {len(zones)} zones but network.max_azs is {net.max_azs}: list exactly "
                 f"{net.max_azs} zone names",
             )
-        known = catalog.availability_zones(cfg.region)
-        for zone in zones:
-            if not (zone.startswith(cfg.region) and len(zone) == len(cfg.region) + 1):
-                yield ConfigIssue(
-                    "network.availability_zones",
-                    f"'{_short(zone)}' is not a zone of region {cfg.region} (expected e.g. "
-                    f"{cfg.region}a)",
-                )
-            elif known is not None and zone not in known:
-                yield ConfigIssue(
-                    "network.availability_zones",
-                    f"'{zone}' does not exist: the zones of {cfg.region} are {', '.join(known)}",
-                )
-        if len(set(zones)) != len(zones):
-            yield ConfigIssue("network.availability_zones", "lists a zone twice: name each once")
+        yield from _zone_issues(cfg, "network.availability_zones", zones)
     else:
         if cfg.account is not None:
             yield ConfigIssue(
@@ -260,8 +317,75 @@ def _clickhouse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             )
 
 
+def _internal_edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """edge.mode internal: private entry only, with the user's certificate."""
+    edge = cfg.edge
+    if edge.mode != "internal":
+        for name in ("certificate_arn", "allowed_prefix_lists"):
+            if name in edge.model_fields_set:
+                yield ConfigIssue(f"edge.{name}", "only applies to edge.mode internal: remove it")
+        return
+    if cfg.network.existing is None:
+        yield ConfigIssue(
+            "edge.mode",
+            "internal needs network.existing: a new VPC would reach the internet through a NAT "
+            "gateway with a public address; deploy into your network, whose routes lead out",
+        )
+    if edge.domain is None:
+        yield ConfigIssue(
+            "edge.domain",
+            "is required when edge.mode is internal: the host name of certificate_arn, with "
+            "the (private or public) hosted zone for its record",
+        )
+    if edge.certificate_arn is None:
+        yield ConfigIssue(
+            "edge.certificate_arn",
+            "is required when edge.mode is internal: an ACM certificate for edge.domain.name "
+            "(public, imported or from AWS Private CA)",
+        )
+    else:
+        _, _, _, region, account, _ = edge.certificate_arn.split(":", 5)
+        if region != cfg.region:
+            yield ConfigIssue(
+                "edge.certificate_arn",
+                f"is in {region}, but the load balancer needs it in {cfg.region}: import or "
+                "request the certificate there",
+            )
+        if cfg.account and account != cfg.account:
+            yield ConfigIssue(
+                "edge.certificate_arn",
+                f"is in account {account}, not {cfg.account}: use a certificate of this account",
+            )
+    if not edge.allowed_cidrs and not edge.allowed_prefix_lists:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            "or edge.allowed_prefix_lists is required when edge.mode is internal: name the "
+            "networks (VPN, Transit Gateway, peered VPCs) that may reach Langfuse",
+        )
+    if edge.ipv6_cidrs:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            "lists IPv6 networks, but the internal load balancer serves IPv4 only: remove them",
+        )
+    rules = (len(edge.ipv4_cidrs) + len(edge.allowed_prefix_lists)) * 2
+    if rules > SECURITY_GROUP_RULE_LIMIT:
+        yield ConfigIssue(
+            "edge.allowed_cidrs",
+            f"with edge.allowed_prefix_lists needs {rules} security group rules (2 per entry) "
+            f"but a security group takes {SECURITY_GROUP_RULE_LIMIT}: merge entries",
+        )
+    cognito = cfg.auth.cognito
+    if cognito is not None and cognito.custom_domain:
+        yield ConfigIssue(
+            "auth.cognito.custom_domain",
+            "needs a public parent record, which an internal environment has not: remove it "
+            "(the prefix domain works from inside the network)",
+        )
+
+
 def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     edge = cfg.edge
+    yield from _internal_edge(cfg)
     domain = edge.domain
     if domain is not None and not (
         domain.name == domain.zone_name or domain.name.endswith("." + domain.zone_name)

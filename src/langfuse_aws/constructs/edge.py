@@ -45,11 +45,14 @@ class Edge(Construct):
     cloudfront mode: an internal ALB reachable only through a CloudFront VPC origin; HTTPS on
     ``*.cloudfront.net`` or on edge.domain with the us-east-1 certificate; the web ACL of the
     us-east-1 stack. alb mode: an internet-facing ALB with its own certificate and a REGIONAL
-    web ACL. With a domain, A (and for CloudFront AAAA) alias records in the hosted zone.
+    web ACL. internal mode: an internal ALB with the user's certificate, open only to the
+    allowed CIDRs and prefix lists, and a REGIONAL web ACL. With a domain, A (and for
+    CloudFront AAAA) alias records in the hosted zone.
 
     Resources out: ``load_balancer`` (the services attach to its target group),
-    ``distribution`` and ``regional_web_acl`` (for monitoring), ``public_url`` (what users open, NEXTAUTH_URL), ``zone`` and ``app_record`` (for a Cognito
-    custom domain, which needs the app's A record to exist first).
+    ``distribution`` and ``regional_web_acl`` (for monitoring), ``public_url`` (what users
+    open, NEXTAUTH_URL), ``zone`` and ``app_record`` (for a Cognito custom domain, which needs
+    the app's A record to exist first).
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: EdgeProps) -> None:
@@ -59,7 +62,7 @@ class Edge(Construct):
         self.zone: route53.IHostedZone | None = (
             hosted_zone(self, "Zone", domain) if domain else None
         )
-        alb_certificate = None
+        alb_certificate: acm.ICertificate | None = None
         self.distribution: cloudfront.IDistribution | None = None
         self.regional_web_acl: WebAcl | None = None
         if edge.mode == "alb" and domain and self.zone:
@@ -69,6 +72,10 @@ class Edge(Construct):
                 domain_name=domain.name,
                 validation=acm.CertificateValidation.from_dns(self.zone),
             )
+        if edge.mode == "internal" and edge.certificate_arn:
+            alb_certificate = acm.Certificate.from_certificate_arn(
+                self, "InternalCertificate", edge.certificate_arn
+            )
         self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
@@ -77,6 +84,8 @@ class Edge(Construct):
             certificate=alb_certificate,
             allowed_cidrs=edge.ipv4_cidrs,
             idle_timeout_seconds=edge.idle_timeout_seconds,
+            client_ingress=edge.mode != "cloudfront",
+            allowed_prefix_lists=list(edge.allowed_prefix_lists),
             target_port=props.target_port,
             health_path=props.health_path,
             access_logs=props.access_logs,

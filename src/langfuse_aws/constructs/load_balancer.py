@@ -18,10 +18,12 @@ HTTPS_PORT = 443
 class LoadBalancer(Construct):
     """An ALB with one target group for Langfuse web.
 
-    ``internet_facing=False`` (cloudfront mode): internal, HTTP on 80, reachable only by the
-    CloudFront VPC origin. Internet-facing with a certificate: HTTPS on 443 with a TLS 1.2+
-    policy and HTTP redirected to HTTPS. Internet-facing without a certificate only exists
-    when the YAML explicitly allows insecure HTTP.
+    ``internet_facing=False`` without a certificate (cloudfront mode): internal, HTTP on 80,
+    reachable only by the CloudFront VPC origin. With a certificate (alb and internal modes):
+    HTTPS on 443 with a TLS 1.2+ policy and HTTP redirected to HTTPS. Internet-facing without a
+    certificate only exists when the YAML explicitly allows insecure HTTP. ``client_ingress``
+    opens the listeners to ``allowed_cidrs`` and ``allowed_prefix_lists`` (alb: everyone when
+    both are empty; internal: the config requires one of them).
     """
 
     def __init__(
@@ -34,6 +36,8 @@ class LoadBalancer(Construct):
         certificate: acm.ICertificate | None,
         allowed_cidrs: list[str],
         idle_timeout_seconds: int,
+        client_ingress: bool,
+        allowed_prefix_lists: list[str] | None = None,
         target_port: int,
         health_path: str,
         access_logs: s3.IBucket,
@@ -114,12 +118,15 @@ class LoadBalancer(Construct):
                 "YAML accepted plain HTTP explicitly (edge.allow_insecure_http).",
             )
             listener_ports = [HTTP_PORT]
-        if internet_facing:
-            peers = [ec2.Peer.ipv4(c) for c in allowed_cidrs] or [ec2.Peer.any_ipv4()]
+        if client_ingress:
+            peers = [ec2.Peer.ipv4(c) for c in allowed_cidrs]
+            peers += [ec2.Peer.prefix_list(p) for p in allowed_prefix_lists or []]
+            if not peers and internet_facing:
+                peers = [ec2.Peer.any_ipv4()]
             for peer in peers:
                 for port in listener_ports:
                     self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), "Langfuse users")
-            if not allowed_cidrs:
+            if internet_facing and not allowed_cidrs:
                 acknowledge(
                     self.security_group,
                     "AwsSolutions-EC23",

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aspects, RemovalPolicy
+from aws_cdk import Annotations, Aspects, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..compliance import acknowledge, control_tower
-from ..config.models import NetworkConfig
+from ..config.models import ExistingNetworkConfig, NetworkConfig
+
+
+def _existing_vpc(scope: Construct, existing: ExistingNetworkConfig) -> ec2.IVpc:
+    """The existing VPC from the YAML alone (no lookup). Without data subnets the data stores
+    go to the private subnets, which then also serve as the isolated group."""
+    vpc = ec2.Vpc.from_vpc_attributes(
+        scope,
+        "Vpc",
+        vpc_id=existing.vpc_id,
+        vpc_cidr_block=existing.cidr,
+        availability_zones=list(existing.availability_zones),
+        private_subnet_ids=list(existing.private_subnet_ids),
+        isolated_subnet_ids=list(existing.data_subnet_ids or existing.private_subnet_ids),
+        public_subnet_ids=list(existing.public_subnet_ids) or None,
+    )
+    for subnet in vpc.public_subnets + vpc.private_subnets + vpc.isolated_subnets:
+        Annotations.of(subnet).acknowledge_warning(
+            "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+            "Nothing here reads the subnets' route tables (no VPC endpoints or routes are "
+            "added to a network this app does not own), so the YAML does not name them.",
+        )
+    return vpc
 
 
 class Network(Construct):
@@ -28,6 +50,11 @@ class Network(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
+        self.nat_instances: list[ec2.Instance] = []
+        self.vpc: ec2.IVpc
+        if config.existing is not None:
+            self.vpc = _existing_vpc(self, config.existing)
+            return
         nat_instance: ec2.NatInstanceProviderV2 | None = None
         if config.nat == "instance":
             nat_instance = ec2.NatProvider.instance_v2(
@@ -43,7 +70,7 @@ class Network(Construct):
             if config.availability_zones
             else {"max_azs": config.max_azs}
         )
-        self.vpc = ec2.Vpc(
+        vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(config.cidr),
@@ -71,8 +98,8 @@ class Network(Construct):
             },
             **zone_settings,  # type: ignore[arg-type]
         )
-        self.nat_instances: list[ec2.Instance] = []
-        for subnet in self.vpc.public_subnets:
+        self.vpc = vpc
+        for subnet in vpc.public_subnets:
             instance = subnet.node.try_find_child("NatInstance")
             if isinstance(instance, ec2.Instance):
                 self._harden_nat_instance(instance)
@@ -95,14 +122,14 @@ class Network(Construct):
                 removal_policy=RemovalPolicy.DESTROY,
             )
             control_tower.log_group(flow_log_group)
-            self.vpc.add_flow_log(
+            vpc.add_flow_log(
                 "FlowLog",
                 destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
                 traffic_type=ec2.FlowLogTrafficType.REJECT,
             )
         else:
             acknowledge(
-                self.vpc,
+                vpc,
                 "AwsSolutions-VPC7",
                 "Flow logs were switched off in this environment's YAML (network.flow_logs: false) "
                 "to save CloudWatch cost; every other environment keeps them.",
@@ -110,7 +137,7 @@ class Network(Construct):
         if nat_instance is not None:
             # Private subnets route their internet traffic through the instance: admit the VPC.
             nat_instance.connections.allow_from(
-                ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.all_traffic(), "VPC to NAT"
+                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.all_traffic(), "VPC to NAT"
             )
             acknowledge(
                 nat_instance.security_group,

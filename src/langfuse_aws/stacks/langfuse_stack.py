@@ -300,7 +300,10 @@ class LangfuseStack(Stack):
         and zone list the stack is environment-agnostic and CDK's own answer (Fn::GetAZs) is
         used.
         """
-        zones = self.config.network.availability_zones
+        network = self.config.network
+        zones = (
+            network.existing.availability_zones if network.existing else network.availability_zones
+        )
         return list(zones) if zones else list(super().availability_zones)
 
     def _outputs(self, cluster: ServiceCluster) -> None:
