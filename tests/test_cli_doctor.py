@@ -190,3 +190,38 @@ def test_cli_exits_1_and_prints_the_fix(
     assert result.exit_code == 1
     assert "FAIL" in result.output
     assert "make bootstrap" in result.output
+
+
+@pytest.mark.usefixtures("aws")
+def test_existing_network_must_match_the_yaml() -> None:
+    bootstrap(REGION)
+    bootstrap("us-east-1")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone="eu-west-1a")
+    b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24", AvailabilityZone="eu-west-1b")
+    first, second = a["Subnet"]["SubnetId"], b["Subnet"]["SubnetId"]
+
+    def network(subnets: list[str]) -> dict[str, Any]:
+        return {
+            "existing": {
+                "vpc_id": vpc,
+                "cidr": "10.20.0.0/16",
+                "availability_zones": ["eu-west-1a", "eu-west-1b"],
+                "private_subnet_ids": subnets,
+            }
+        }
+
+    right = by_name(
+        run_doctor(build_config(BASE | {"network": network([first, second])}), clients, "tt")
+    )
+    assert right["existing VPC"].ok
+    assert right[f"private subnet {first}"].ok and right[f"private subnet {second}"].ok
+    assert "quota: VPCs" not in right  # nothing new is created
+    swapped = by_name(
+        run_doctor(build_config(BASE | {"network": network([second, first])}), clients, "tt")
+    )
+    check = swapped[f"private subnet {second}"]
+    assert not check.ok
+    assert check.detail == f"eu-west-1b in {vpc}"
+    assert "(eu-west-1a here)" in check.fix

@@ -95,7 +95,10 @@ class Doctor:
         if self.config.edge.domain is not None:
             self.hosted_zone()
         self.cognito_domain()
-        self.quotas()
+        if self.config.network.existing is not None:
+            self.existing_network()
+        else:
+            self.quotas()
         for setting, secret in secret_settings(self.config):
             self.secret(setting, secret)
         return self.checks
@@ -224,6 +227,53 @@ class Doctor:
             "choose another auth.cognito.domain_prefix, or remove it for the deployment-unique "
             "default",
         )
+
+    def existing_network(self) -> None:
+        """The VPC and every subnet the YAML names exist, in the zones it says."""
+        existing = self.config.network.existing
+        assert existing is not None
+        ec2 = self.clients("ec2", self.config.region)
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [existing.vpc_id]}])
+        found = vpcs["Vpcs"]
+        cidr = found[0]["CidrBlock"] if found else None
+        self.add(
+            "existing VPC",
+            bool(found) and cidr == existing.cidr,
+            f"{existing.vpc_id}: " + (f"CIDR {cidr}" if found else "not found"),
+            "correct network.existing.vpc_id and cidr (the VPC's primary CIDR)",
+        )
+        wanted = {
+            subnet: (role, zone)
+            for role, subnets in (
+                ("private", existing.private_subnet_ids),
+                ("data", existing.data_subnet_ids),
+                ("public", existing.public_subnet_ids),
+            )
+            for subnet, zone in zip(subnets, existing.availability_zones, strict=False)
+        }
+        described = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": sorted(wanted)}])[
+            "Subnets"
+        ]
+        actual = {s["SubnetId"]: s for s in described}
+        for subnet, (role, zone) in wanted.items():
+            found_subnet = actual.get(subnet)
+            ok = (
+                found_subnet is not None
+                and found_subnet["VpcId"] == existing.vpc_id
+                and found_subnet["AvailabilityZone"] == zone
+            )
+            detail = (
+                "not found"
+                if found_subnet is None
+                else f"{found_subnet['AvailabilityZone']} in {found_subnet['VpcId']}"
+            )
+            self.add(
+                f"{role} subnet {subnet}",
+                ok,
+                detail,
+                f"list subnets of {existing.vpc_id} in the order of availability_zones "
+                f"({zone} here)",
+            )
 
     def quotas(self) -> None:
         region = self.config.region
