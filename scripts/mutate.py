@@ -510,6 +510,55 @@ MUTATIONS = [
         '("Private" if internal else "Internet-facing")',
         ("tests/test_cli_diagram.py", "-k", "example"),
     ),
+    Mutation(
+        "estate: an internal load balancer admits only the allowed networks",
+        SRC + "constructs/load_balancer.py",
+        "peers = [ec2.Peer.ipv4(c) for c in allowed_cidrs]",
+        "peers = [ec2.Peer.any_ipv4()]",
+        ("tests/test_existing_network.py", "-k", "allowed_networks"),
+    ),
+    Mutation(
+        "estate: the data stores use the data subnets of an existing VPC",
+        SRC + "constructs/network.py",
+        "isolated_subnet_ids=list(existing.data_subnet_ids or existing.private_subnet_ids)",
+        "isolated_subnet_ids=list(existing.private_subnet_ids)",
+        ("tests/test_existing_network.py", "-k", "data_subnets"),
+    ),
+    Mutation(
+        "estate: edge.mode internal needs an existing network",
+        SRC + "config/rules.py",
+        '    if cfg.network.existing is None:\n        yield ConfigIssue(\n            "edge.mode",',
+        '    if False:\n        yield ConfigIssue(\n            "edge.mode",',
+        ("tests/test_config_errors.py",),
+    ),
+    Mutation(
+        "estate: ClickHouse starts before web and stops after it",
+        SRC + "constructs/office_hours.py",
+        "lead=CLICKHOUSE_LEAD_MINUTES",
+        "lead=0",
+        ("tests/test_office_hours.py", "-k", "clickhouse_starts"),
+    ),
+    Mutation(
+        "estate: office hours are refused on a retaining environment",
+        SRC + "config/rules.py",
+        "if cfg.retains_data and not schedule.allow_with_retained_data:",
+        "if False:",
+        ("tests/test_config_errors.py",),
+    ),
+    Mutation(
+        "estate: the init API keys come from their JSON keys",
+        SRC + "langfuse/contract.py",
+        'rt.init_api_keys, "public_key"',
+        'rt.init_api_keys, "secret_key"',
+        ("tests/test_container_contract.py", "-k", "headless"),
+    ),
+    Mutation(
+        "estate: Cognito mails through SES",
+        SRC + "auth/cognito.py",
+        "email=_ses_email(config.email) if config.email else None,",
+        "email=None,",
+        ("tests/test_container_contract.py", "-k", "ses"),
+    ),
 ]
 
 
