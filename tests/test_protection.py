@@ -112,14 +112,14 @@ def ingress_table(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
             source = (
                 _group_name(rule["SourceSecurityGroupId"])
                 if "SourceSecurityGroupId" in rule
-                else rule["CidrIp"]
+                else rule.get("CidrIp") or rule["SourcePrefixListId"]
             )
             rules.add((_group_name(group), str(port), source))
     for logical_id, resource in env.main["Resources"].items():
         if resource["Type"] != "AWS::EC2::SecurityGroup":
             continue
         for rule in resource["Properties"].get("SecurityGroupIngress", []):
-            cidr = rule["CidrIp"]
+            cidr = rule.get("CidrIp") or rule["SourcePrefixListId"]
             source = "VpcCidr" if isinstance(cidr, dict) else cidr
             rules.add(
                 (
@@ -144,7 +144,8 @@ def expected_ingress(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
         table.add(("EdgeLoadBalancer", "80", "EdgeCdnVpcOrigin"))
     else:
         ports = ["80", "443"] if cfg.edge.domain else ["80"]
-        sources = cfg.edge.allowed_cidrs or ["0.0.0.0/0"]
+        # internal mode admits only the listed networks; alb admits everyone without a list.
+        sources = [*cfg.edge.allowed_cidrs, *cfg.edge.allowed_prefix_lists] or ["0.0.0.0/0"]
         table |= {("EdgeLoadBalancer", p, s) for p in ports for s in sources}
     if cfg.network.nat == "instance":
         table.add(("NetworkVpcNat", "all", "VpcCidr"))

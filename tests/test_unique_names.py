@@ -113,5 +113,12 @@ def test_private_namespace_is_scoped_to_the_environments_own_vpc(
     """Cloud Map private namespaces clash only within one VPC, and each environment makes its own."""
     namespaces = any_env.resources("AWS::ServiceDiscovery::PrivateDnsNamespace")
     vpcs = any_env.resources("AWS::EC2::VPC")
+    existing = any_env.config.network.existing
+    assert namespaces
     for namespace in namespaces.values():
-        assert namespace["Properties"]["Vpc"]["Ref"] in vpcs
+        if existing is not None:
+            # A shared VPC may hold other environments' namespaces: the name carries ours.
+            assert namespace["Properties"]["Vpc"] == existing.vpc_id
+            assert namespace["Properties"]["Name"] == f"langfuse-{any_env.config.name}.internal"
+        else:
+            assert namespace["Properties"]["Vpc"]["Ref"] in vpcs

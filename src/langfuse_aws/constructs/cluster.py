@@ -10,11 +10,18 @@ from constructs import Construct
 SERVICE_CONNECT_NAMESPACE = "langfuse.internal"
 
 
+def namespace_name(environment_name: str, shared_vpc: bool) -> str:
+    """A private namespace name is unique per VPC: in a VPC that other environments may share
+    (network.existing) it carries the environment's name; a VPC of its own keeps the short
+    name it was first deployed with."""
+    return f"langfuse-{environment_name}.internal" if shared_vpc else SERVICE_CONNECT_NAMESPACE
+
+
 class ServiceCluster(Construct):
     """ECS cluster (Fargate and Fargate Spot, Container Insights) whose services find each
     other through ECS Service Connect in a private namespace."""
 
-    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc) -> None:
+    def __init__(self, scope: Construct, id_: str, *, vpc: ec2.IVpc, namespace: str) -> None:
         super().__init__(scope, id_)
         self.cluster = ecs.Cluster(
             self,
@@ -24,7 +31,7 @@ class ServiceCluster(Construct):
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
         self.namespace = self.cluster.add_default_cloud_map_namespace(
-            name=SERVICE_CONNECT_NAMESPACE,
+            name=namespace,
             type=servicediscovery.NamespaceType.DNS_PRIVATE,
             use_for_service_connect=True,
         )

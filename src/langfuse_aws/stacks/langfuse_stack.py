@@ -16,7 +16,7 @@ from ..constructs.backup import Backups
 from ..constructs.budget import CostBudget
 from ..constructs.cache import Cache
 from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
-from ..constructs.cluster import ServiceCluster
+from ..constructs.cluster import ServiceCluster, namespace_name
 from ..constructs.database import DATABASE_NAME, Database
 from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
@@ -87,7 +87,12 @@ class LangfuseStack(Stack):
             log_retention=retention,
         )
         cache = Cache(self, "Cache", vpc=vpc, config=config.cache, retain=retain)
-        cluster = ServiceCluster(self, "Compute", vpc=vpc)
+        cluster = ServiceCluster(
+            self,
+            "Compute",
+            vpc=vpc,
+            namespace=namespace_name(config.name, shared_vpc=config.network.existing is not None),
+        )
         images = ImageSource(
             self, "Images", environment_name=config.name, cache=config.registry_cache
         )
