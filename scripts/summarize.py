@@ -19,7 +19,7 @@ def render(value: Any) -> str:
     if isinstance(value, dict):
         if "Fn::Join" in value:
             sep, parts = value["Fn::Join"]
-            return sep.join(render(p) for p in parts)
+            return str(sep).join(render(p) for p in parts)
         if "Fn::GetAtt" in value:
             resource, attribute = value["Fn::GetAtt"]
             return f"<{resource}.{attribute}>"

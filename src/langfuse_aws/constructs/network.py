@@ -76,6 +76,9 @@ class Network(Construct):
             ip_addresses=ec2.IpAddresses.cidr(config.cidr),
             nat_gateway_provider=nat_instance,
             nat_gateways=1 if config.nat == "instance" else config.nat_gateways,
+            # CDK would empty the default security group through a Lambda-backed custom
+            # resource; nothing here uses that group (every resource has its own), so it keeps
+            # AWS's default rules rather than add a function to the stack.
             restrict_default_security_group=False,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
