@@ -154,7 +154,7 @@ MUTATIONS = [
     ),
     Mutation(
         "make bootstrap covers us-east-1 for CloudFront environments",
-        SRC + "stage.py",
+        SRC + "environment.py",
         "if needs_global_stack(config):",
         "if False:",
         ("tests/test_bootstrap.py", "-k", "region"),

@@ -13,7 +13,7 @@ from .feature_flags import FEATURE_FLAGS
 
 if TYPE_CHECKING:
     from .compliance import add_compliance_checks
-    from .stage import LangfuseEnvironment
+    from .environment import LangfuseEnvironment
 
 __all__ = [
     "FEATURE_FLAGS",
@@ -29,7 +29,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "LangfuseEnvironment":
-        from .stage import LangfuseEnvironment
+        from .environment import LangfuseEnvironment
 
         return LangfuseEnvironment
     if name == "add_compliance_checks":
