@@ -34,8 +34,8 @@ MUTATIONS = [
     Mutation(
         "synth never looks up availability zones",
         SRC + "stacks/langfuse_stack.py",
-        "zones = self.config.network.availability_zones",
-        "zones: list[str] = []",
+        "return list(zones) if zones else list(super().availability_zones)",
+        "return list(super().availability_zones)",
         ("tests/test_cli_synth.py", "-k", "prod"),
     ),
     Mutation(
@@ -358,8 +358,8 @@ MUTATIONS = [
     ),
     Mutation(
         "alarms notify the environment's topic",
-        SRC + "constructs/monitoring.py",
-        "        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))\n",
+        SRC + "constructs/alarms.py",
+        "    alarm.add_alarm_action(cw_actions.SnsAction(topic))\n",
         "",
         ("tests/test_monitoring.py", "-k", "web-5xx"),
     ),
