@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from langfuse_aws.auth.contract import auth_secret_names, auth_variable_names
+from langfuse_aws.auth.web_variables import auth_secret_names, auth_variable_names
 from synth import SynthesizedEnvironment, task_container
 
 SHARED_ENV = {

@@ -17,8 +17,8 @@ from constructs import Construct, IConstruct
 from ..config.models import EnvironmentConfig
 from ..constructs.secret_refs import import_secret
 from .cognito import CognitoAuth, CognitoCustomDomain
-from .contract import COGNITO_SECRET, access_environment, cognito_environment
 from .providers import provider_secret_name
+from .web_variables import COGNITO_SECRET, access_environment, cognito_environment
 
 
 @dataclass(frozen=True)
