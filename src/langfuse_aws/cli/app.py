@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -70,7 +72,19 @@ def print_checks(title: str, checks: list[doctor_module.Check]) -> None:
     console.print(table)
 
 
-def fail(message: str) -> None:
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Bad input and AWS refusals end the command with their message and exit 1, never a
+    stack trace."""
+    try:
+        yield
+    except (TargetError, ValueError) as error:
+        fail(str(error))
+    except aws_errors() as error:
+        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
+
+
+def fail(message: str) -> NoReturn:
     """Print ``message`` to stderr and exit 1."""
     errors.print(message, markup=False, highlight=False)
     raise typer.Exit(1)
@@ -103,15 +117,11 @@ def cost(
     assemblies: list[Path | None] = list(assembly or [])
     if assemblies and len(assemblies) != len(names):
         fail(f"--assembly was given {len(assemblies)} times for {len(names)} environments.")
-        return
-    try:
+    with reported_errors():
         targets = [
             synthesized(name, assemblies[i] if assemblies else None) for i, name in enumerate(names)
         ]
         estimates = [cost_module.estimate(t) for t in targets]
-    except (TargetError, ValueError) as error:
-        fail(str(error))
-        return
     if markdown:
         print(cost_report.markdown(estimates), end="")
         return
@@ -123,11 +133,8 @@ def cost(
 def diagram(env: EnvArgument, assembly: AssemblyOption = None) -> None:
     """The synthesized environment's architecture (stacks, edge, services, stores, sign-in) as
     a Mermaid diagram in Markdown, which GitHub renders."""
-    try:
+    with reported_errors():
         target = synthesized(env, assembly)
-    except TargetError as error:
-        fail(str(error))
-        return
     print(diagram_module.mermaid(target), end="")
 
 
@@ -135,15 +142,9 @@ def diagram(env: EnvArgument, assembly: AssemblyOption = None) -> None:
 def status(env: EnvArgument) -> None:
     """Stack states, ECS services running vs desired, the Langfuse URL and the login URL
     (needs credentials). Exits 1 unless everything is deployed and running."""
-    try:
+    with reported_errors():
         target = load_target(env)
         found = status_module.read_status(target.config, boto3_clients())
-    except TargetError as error:
-        fail(str(error))
-        return
-    except aws_errors() as error:
-        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
-        return
     stacks = Table(title=f"{target.config.name}: stacks")
     for column in ("Stack", "Region", "State"):
         stacks.add_column(column)
@@ -168,15 +169,9 @@ def doctor(env: EnvArgument) -> None:
     """Preflight with your credentials: account, region, CDK bootstrap in every region the
     environment needs, hosted zone, Cognito domain, quotas (VPCs, Elastic IPs, NAT gateways)
     and the secrets the YAML names. Prints pass or fail and the fix; exits 1 on a failure."""
-    try:
+    with reported_errors():
         target = load_target(env)
         checks = doctor_module.run_doctor(target.config, boto3_clients(), env)
-    except TargetError as error:
-        fail(str(error))
-        return
-    except aws_errors() as error:
-        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
-        return
     print_checks(f"{target.config.name}: preflight", checks)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
@@ -220,7 +215,7 @@ def smoke(
     OIDC discovery document, the sign-in redirect's callback URL and, with API keys, one
     ingestion round trip. Exits 1 when a check fails."""
     keys = (public_key, secret_key) if public_key and secret_key else None
-    try:
+    with reported_errors():
         if target.startswith(("http://", "https://")):
             checked = smoke_module.SmokeTarget(
                 url=target,
@@ -231,12 +226,6 @@ def smoke(
         else:
             config = load_target(target).config
             checked = smoke_module.target_from_stack(config, boto3_clients(), keys)
-    except TargetError as error:
-        fail(str(error))
-        return
-    except aws_errors() as error:
-        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
-        return
     checks = smoke_module.Smoke(
         checked, allow_http=allow_http, ca_file=ca_file, ingestion_wait=wait
     ).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
@@ -38,6 +39,23 @@ def alarm_topic(
     for address in emails:
         topic.add_subscription(subscriptions.EmailSubscription(address))
     return topic
+
+
+def aws_metric(
+    namespace: str,
+    name: str,
+    statistic: str,
+    period: Duration,
+    dimensions: dict[str, str] | None = None,
+) -> cloudwatch.Metric:
+    """One CloudWatch metric: namespace, name, statistic, period and dimensions."""
+    return cloudwatch.Metric(
+        namespace=namespace,
+        metric_name=name,
+        dimensions_map=dimensions,
+        statistic=statistic,
+        period=period,
+    )
 
 
 @dataclass(frozen=True)

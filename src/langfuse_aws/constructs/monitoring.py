@@ -18,7 +18,7 @@ from constructs import Construct
 
 from ..config.models import MonitoringConfig
 from ..langfuse.metrics import ingestion_backlog
-from .alarms import AlarmSpec, alarm_topic, notifying_alarm
+from .alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from .task_stops import TaskStopCounter
 from .waf import blocked_requests
 
@@ -182,12 +182,12 @@ class Monitoring(Construct):
         )
         # Aurora reports local storage (temporary tables, sorts that spill) per instance.
         free_local = {
-            f"i{index}": cloudwatch.Metric(
-                namespace="AWS/RDS",
-                metric_name="FreeLocalStorage",
-                dimensions_map={"DBInstanceIdentifier": instance_id},
-                statistic="Minimum",
-                period=Duration.minutes(5),
+            f"i{index}": aws_metric(
+                "AWS/RDS",
+                "FreeLocalStorage",
+                "Minimum",
+                Duration.minutes(5),
+                {"DBInstanceIdentifier": instance_id},
             )
             for index, instance_id in enumerate(props.database.instance_identifiers)
         }
@@ -226,12 +226,12 @@ class Monitoring(Construct):
             AlarmSpec(
                 name=self._name("valkey-memory"),
                 description="Valkey memory is filling up; when full it refuses new queue jobs.",
-                metric=cloudwatch.Metric(
-                    namespace="AWS/ElastiCache",
-                    metric_name="DatabaseMemoryUsagePercentage",
-                    dimensions_map={"CacheClusterId": props.cache_primary_node_id},
-                    statistic="Maximum",
-                    period=Duration.minutes(5),
+                metric=aws_metric(
+                    "AWS/ElastiCache",
+                    "DatabaseMemoryUsagePercentage",
+                    "Maximum",
+                    Duration.minutes(5),
+                    {"CacheClusterId": props.cache_primary_node_id},
                 ),
                 threshold=VALKEY_MEMORY_WARNING_PERCENT,
             ),
@@ -286,19 +286,11 @@ class Monitoring(Construct):
             ),
         )
         fs_id = clickhouse.file_system.file_system_id
-        io_limit = cloudwatch.Metric(
-            namespace="AWS/EFS",
-            metric_name="PercentIOLimit",
-            dimensions_map={"FileSystemId": fs_id},
-            statistic="Maximum",
-            period=Duration.minutes(5),
+        io_limit = aws_metric(
+            "AWS/EFS", "PercentIOLimit", "Maximum", Duration.minutes(5), {"FileSystemId": fs_id}
         )
-        total_io = cloudwatch.Metric(
-            namespace="AWS/EFS",
-            metric_name="TotalIOBytes",
-            dimensions_map={"FileSystemId": fs_id},
-            statistic="Sum",
-            period=Duration.hours(1),
+        total_io = aws_metric(
+            "AWS/EFS", "TotalIOBytes", "Sum", Duration.hours(1), {"FileSystemId": fs_id}
         )
         self._alarm(
             "ClickHouseEfsIoLimit",
@@ -325,12 +317,12 @@ class Monitoring(Construct):
 
     def _nat_instance(self, index: int, instance: ec2.Instance) -> None:
         """The NAT instance (dev): when it fails, tasks lose the internet (image pulls, SSO)."""
-        status = cloudwatch.Metric(
-            namespace="AWS/EC2",
-            metric_name="StatusCheckFailed",
-            dimensions_map={"InstanceId": instance.instance_id},
-            statistic="Maximum",
-            period=Duration.minutes(1),
+        status = aws_metric(
+            "AWS/EC2",
+            "StatusCheckFailed",
+            "Maximum",
+            Duration.minutes(1),
+            {"InstanceId": instance.instance_id},
         )
         suffix = "" if index == 0 else f"-{index + 1}"
         self._alarm(
@@ -385,19 +377,11 @@ def _missing_tasks(service: ecs.FargateService) -> cloudwatch.MathExpression:
     return cloudwatch.MathExpression(
         expression="desired - running",
         using_metrics={
-            "desired": cloudwatch.Metric(
-                namespace="ECS/ContainerInsights",
-                metric_name="DesiredTaskCount",
-                dimensions_map=dimensions,
-                statistic="Maximum",
-                period=period,
+            "desired": aws_metric(
+                "ECS/ContainerInsights", "DesiredTaskCount", "Maximum", period, dimensions
             ),
-            "running": cloudwatch.Metric(
-                namespace="ECS/ContainerInsights",
-                metric_name="RunningTaskCount",
-                dimensions_map=dimensions,
-                statistic="Minimum",
-                period=period,
+            "running": aws_metric(
+                "ECS/ContainerInsights", "RunningTaskCount", "Minimum", period, dimensions
             ),
         },
         label="Tasks missing",

@@ -22,6 +22,7 @@ from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from ..compliance import control_tower
+from .alarms import aws_metric
 
 METRIC_NAMESPACE = "LangfuseAws"
 
@@ -132,12 +133,7 @@ class TaskStopCounter(Construct):
 
     def metric(self, period: Duration) -> cloudwatch.Metric:
         """How many tasks stopped unexpectedly in each period."""
-        return cloudwatch.Metric(
-            namespace=METRIC_NAMESPACE,
-            metric_name=self.metric_name,
-            statistic="Sum",
-            period=period,
-        )
+        return aws_metric(METRIC_NAMESPACE, self.metric_name, "Sum", period)
 
 
 def _pattern_fields(pattern: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from ..compliance import control_tower
 from ..config.models import WafConfig
+from .alarms import aws_metric
 
 # Langfuse bodies are LLM prompts and completions: HTML, JavaScript, file paths, URLs, SQL and
 # code, often far above 8 KB, on every path (SDK ingestion, OTel, prompts, datasets, the UI's
@@ -49,13 +50,7 @@ def blocked_requests(web_acl_metric: str, *, regional_in: str | None) -> cloudwa
     dimensions = {"WebACL": web_acl_metric, "Rule": "ALL"}
     if regional_in is not None:
         dimensions["Region"] = regional_in
-    return cloudwatch.Metric(
-        namespace="AWS/WAFV2",
-        metric_name="BlockedRequests",
-        dimensions_map=dimensions,
-        statistic="Sum",
-        period=Duration.minutes(5),
-    )
+    return aws_metric("AWS/WAFV2", "BlockedRequests", "Sum", Duration.minutes(5), dimensions)
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

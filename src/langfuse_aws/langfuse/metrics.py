@@ -13,6 +13,8 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from ..constructs.alarms import aws_metric
+
 NAMESPACE = "Langfuse"
 PUBLISHING_VARIABLE = "ENABLE_AWS_CLOUDWATCH_METRIC_PUBLISHING"
 
@@ -38,12 +40,7 @@ def ingestion_backlog(period: Duration) -> cloudwatch.MathExpression:
     publishes at all, the expression has no data and alarms on it stay quiet.
     """
     using = {
-        f"q{index}": cloudwatch.Metric(
-            namespace=NAMESPACE,
-            metric_name=waiting_jobs_metric_name(queue),
-            statistic="Maximum",
-            period=period,
-        )
+        f"q{index}": aws_metric(NAMESPACE, waiting_jobs_metric_name(queue), "Maximum", period)
         for index, queue in enumerate(INGESTION_QUEUES)
     }
     return cloudwatch.MathExpression(

@@ -12,7 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from ..config.models import EnvironmentConfig
-from ..constructs.alarms import AlarmSpec, alarm_topic, notifying_alarm
+from ..constructs.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from ..constructs.waf import blocked_requests
 from .global_stack import GLOBAL_REGION
 
@@ -29,20 +29,8 @@ def cloudfront_5xx_rate(distribution_id: str) -> cloudwatch.MathExpression:
     return cloudwatch.MathExpression(
         expression=f"IF(requests >= {CLOUDFRONT_MIN_REQUESTS}, errors, 0)",
         using_metrics={
-            "errors": cloudwatch.Metric(
-                namespace="AWS/CloudFront",
-                metric_name="5xxErrorRate",
-                dimensions_map=dimensions,
-                statistic="Average",
-                period=period,
-            ),
-            "requests": cloudwatch.Metric(
-                namespace="AWS/CloudFront",
-                metric_name="Requests",
-                dimensions_map=dimensions,
-                statistic="Sum",
-                period=period,
-            ),
+            "errors": aws_metric("AWS/CloudFront", "5xxErrorRate", "Average", period, dimensions),
+            "requests": aws_metric("AWS/CloudFront", "Requests", "Sum", period, dimensions),
         },
         label="5xx share of requests (%)",
         period=period,
