@@ -287,10 +287,10 @@ MUTATIONS = [
     ),
     Mutation(
         "key secrets survive a replacement",
-        SRC + "constructs/app_secrets.py",
+        SRC + "constructs/secrets.py",
         "secret.apply_removal_policy(data_removal_policy(retain))",
         "secret.apply_removal_policy(data_removal_policy(retain))\n"
-        '            secret.node.default_child.add_override("UpdateReplacePolicy", "Delete")',
+        '        secret.node.default_child.add_override("UpdateReplacePolicy", "Delete")',
         ("tests/test_stateful_resources.py", "-k", "retained"),
     ),
     Mutation(

@@ -13,13 +13,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
 from ..compliance import acknowledge, control_tower
 from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
 from ..config.models import CognitoConfig, CognitoEmailConfig, EnvironmentConfig
 from ..constructs.removal import data_removal_policy
+from ..constructs.secrets import unrotated_secret
 from .providers import callback_path
 
 COGNITO_CALLBACK_ID = "cognito"
@@ -181,17 +181,13 @@ class CognitoAuth(Construct):
         )
         for provider in federated:
             self.client.node.add_dependency(provider)
-        self.client_secret = secretsmanager.Secret(
+        self.client_secret = unrotated_secret(
             self,
             "ClientSecret",
             description="Cognito app client secret for Langfuse (AUTH_COGNITO_CLIENT_SECRET)",
-            secret_string_value=self.client.user_pool_client_secret,
-        )
-        acknowledge(
-            self.client_secret,
-            "AwsSolutions-SMG4",
-            "This secret mirrors the Cognito app client's secret, which Cognito generates and "
-            "cannot rotate in place; a new client and a redeploy replace it.",
+            value=self.client.user_pool_client_secret,
+            why_not_rotated="This secret mirrors the Cognito app client's secret, which Cognito "
+            "generates and cannot rotate in place; a new client and a redeploy replace it.",
         )
         acknowledge_aws_custom_resource_provider(Stack.of(self))
 

@@ -7,8 +7,7 @@ import string
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from ..compliance import acknowledge
-from .removal import data_removal_policy
+from .secrets import unrotated_secret
 
 NOT_HEX = "".join(sorted(set(string.ascii_lowercase) - set("abcdef")))
 
@@ -23,15 +22,21 @@ class AppSecrets(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
         super().__init__(scope, id_)
+        self.retain = retain
         self.nextauth_secret = self._secret(
-            "NextAuthSecret", "Langfuse NEXTAUTH_SECRET (session signing)", length=48
+            "NextAuthSecret",
+            "Langfuse NEXTAUTH_SECRET (session signing)",
+            secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
         )
-        self.salt = self._secret("Salt", "Langfuse SALT (API key hashing; never rotate)", length=48)
-        self.encryption_key = secretsmanager.Secret(
-            self,
+        self.salt = self._secret(
+            "Salt",
+            "Langfuse SALT (API key hashing; never rotate)",
+            secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
+        self.encryption_key = self._secret(
             "EncryptionKey",
-            description="Langfuse ENCRYPTION_KEY (64 hex characters; never rotate)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
+            "Langfuse ENCRYPTION_KEY (64 hex characters; never rotate)",
+            secretsmanager.SecretStringGenerator(
                 password_length=64,
                 exclude_uppercase=True,
                 exclude_punctuation=True,
@@ -39,21 +44,16 @@ class AppSecrets(Construct):
                 include_space=False,
             ),
         )
-        for secret in (self.nextauth_secret, self.salt, self.encryption_key):
-            secret.apply_removal_policy(data_removal_policy(retain))
-            acknowledge(
-                secret,
-                "AwsSolutions-SMG4",
-                "Langfuse has no key-rotation path for this value: rotating it would invalidate "
-                "sessions, API keys or encrypted credentials already stored.",
-            )
 
-    def _secret(self, id_: str, description: str, *, length: int) -> secretsmanager.Secret:
-        return secretsmanager.Secret(
+    def _secret(
+        self, id_: str, description: str, generator: secretsmanager.SecretStringGenerator
+    ) -> secretsmanager.Secret:
+        return unrotated_secret(
             self,
             id_,
             description=description,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=length, exclude_punctuation=True
-            ),
+            generator=generator,
+            retain=self.retain,
+            why_not_rotated="Langfuse has no key-rotation path for this value: rotating it would "
+            "invalidate sessions, API keys or encrypted credentials already stored.",
         )

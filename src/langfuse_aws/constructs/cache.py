@@ -10,6 +10,7 @@ from constructs import Construct
 from ..compliance import acknowledge
 from ..config.models import CacheConfig
 from .removal import snapshot_removal_policy
+from .secrets import unrotated_secret
 
 VALKEY_PORT = 6379
 
@@ -34,19 +35,16 @@ class Cache(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.port = VALKEY_PORT
-        self.auth_token = secretsmanager.Secret(
+        self.auth_token = unrotated_secret(
             self,
             "AuthToken",
             description="Valkey AUTH token for Langfuse",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
+            generator=secretsmanager.SecretStringGenerator(
                 exclude_punctuation=True, password_length=64
             ),
-        )
-        acknowledge(
-            self.auth_token,
-            "AwsSolutions-SMG4",
-            "ElastiCache only accepts a new AUTH token through a coordinated ROTATE/SET "
-            "modification, which secret rotation cannot perform; rotate it by redeploying.",
+            why_not_rotated="ElastiCache only accepts a new AUTH token through a coordinated "
+            "ROTATE/SET modification, which secret rotation cannot perform; rotate it by "
+            "redeploying.",
         )
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Langfuse Valkey", allow_all_outbound=False

@@ -18,6 +18,7 @@ from .cluster import ServiceCluster
 from .images import ImageRef, ImageSource
 from .removal import data_removal_policy
 from .secret_refs import import_secret
+from .secrets import unrotated_secret
 
 HTTP_PORT = 8123
 NATIVE_PORT = 9000
@@ -90,20 +91,17 @@ class ClickHouseServer(Construct):
     ) -> None:
         super().__init__(scope, id_)
         vpc = cluster.cluster.vpc
-        self.password = secretsmanager.Secret(
+        self.password = unrotated_secret(
             self,
             "Password",
             description="ClickHouse password of the langfuse user",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
+            generator=secretsmanager.SecretStringGenerator(
                 password_length=40, exclude_punctuation=True
             ),
-        )
-        self.password.apply_removal_policy(data_removal_policy(retain))
-        acknowledge(
-            self.password,
-            "AwsSolutions-SMG4",
-            "ClickHouse creates this user from the secret at first start only, so a rotated "
-            "secret would no longer match; change it inside ClickHouse, then in the secret.",
+            retain=retain,
+            why_not_rotated="ClickHouse creates this user from the secret at first start only, "
+            "so a rotated secret would no longer match; change it inside ClickHouse, then in the "
+            "secret.",
         )
         self.file_system = efs.FileSystem(
             self,

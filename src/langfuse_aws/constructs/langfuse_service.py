@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -36,6 +38,24 @@ def capacity_strategy(size: TaskSize) -> list[ecs.CapacityProviderStrategy]:
     ]
 
 
+@dataclass(frozen=True)
+class LangfuseServiceProps:
+    """What one Langfuse service needs: where it runs, its image and size, its port and health
+    path, and the container contract (variables and secrets)."""
+
+    cluster: ServiceCluster
+    image: ImageRef
+    images: ImageSource
+    size: TaskSize
+    port: int
+    health_path: str
+    environment: dict[str, str]
+    secrets: dict[str, ecs.Secret]
+    enable_exec: bool
+    log_retention: logs.RetentionDays
+    health_check_grace: Duration | None = None
+
+
 class LangfuseService(Construct):
     """One Langfuse process type as an autoscaled Fargate service.
 
@@ -45,24 +65,10 @@ class LangfuseService(Construct):
     config allows it, and ECS Exec only when the config turns it on.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        cluster: ServiceCluster,
-        image: ImageRef,
-        images: ImageSource,
-        size: TaskSize,
-        port: int,
-        health_path: str,
-        environment: dict[str, str],
-        secrets: dict[str, ecs.Secret],
-        enable_exec: bool,
-        log_retention: logs.RetentionDays,
-        health_check_grace: Duration | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: LangfuseServiceProps) -> None:
         super().__init__(scope, id_)
+        cluster, size, port = props.cluster, props.size, props.port
+        health_path, enable_exec = props.health_path, props.enable_exec
         self.port = port
         self.task_definition = ecs.FargateTaskDefinition(
             self,
@@ -74,16 +80,16 @@ class LangfuseService(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.log_group = logs.LogGroup(self, "Logs", retention=props.log_retention)
         control_tower.log_group(self.log_group)
         self.container = self.task_definition.add_container(
             "langfuse",
-            image=images.container_image(image, self.task_definition),
+            image=props.images.container_image(props.image, self.task_definition),
             memory_limit_mib=size.memory_mib,
             # The user the Langfuse images already run as (USER nextjs / expressjs, 1001).
             user=LANGFUSE_IMAGE_USER,
-            environment=environment,
-            secrets=secrets,
+            environment=props.environment,
+            secrets=props.secrets,
             port_mappings=[ecs.PortMapping(container_port=port, name="http")],
             logging=ecs.LogDriver.aws_logs(stream_prefix=id_.lower(), log_group=self.log_group),
             health_check=ecs.HealthCheck(
@@ -125,7 +131,7 @@ class LangfuseService(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             enable_execute_command=enable_exec,
-            health_check_grace_period=health_check_grace,
+            health_check_grace_period=props.health_check_grace,
             service_connect_configuration=ecs.ServiceConnectProps(
                 namespace=cluster.namespace.namespace_arn
             ),

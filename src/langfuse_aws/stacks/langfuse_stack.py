@@ -20,7 +20,7 @@ from ..constructs.cluster import ServiceCluster, namespace_name
 from ..constructs.database import DATABASE_NAME, Database
 from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
-from ..constructs.langfuse_service import LangfuseService
+from ..constructs.langfuse_service import LangfuseService, LangfuseServiceProps
 from ..constructs.log_retention import retention_days
 from ..constructs.monitoring import (
     ClickHouseWatch,
@@ -184,31 +184,35 @@ class LangfuseStack(Stack):
         self.web = LangfuseService(
             self,
             "Web",
-            cluster=cluster,
-            image=contract.web_image(config),
-            images=images,
-            size=lf.web,
-            port=contract.WEB_PORT,
-            health_path=contract.WEB_HEALTH_PATH,
-            environment=contract.web_environment(config, runtime),
-            secrets=contract.web_secrets(runtime),
-            enable_exec=lf.enable_exec,
-            log_retention=retention,
-            health_check_grace=Duration.seconds(lf.health_check_grace_seconds),
+            props=LangfuseServiceProps(
+                cluster=cluster,
+                image=contract.web_image(config),
+                images=images,
+                size=lf.web,
+                port=contract.WEB_PORT,
+                health_path=contract.WEB_HEALTH_PATH,
+                environment=contract.web_environment(config, runtime),
+                secrets=contract.web_secrets(runtime),
+                enable_exec=lf.enable_exec,
+                log_retention=retention,
+                health_check_grace=Duration.seconds(lf.health_check_grace_seconds),
+            ),
         )
         self.worker = LangfuseService(
             self,
             "Worker",
-            cluster=cluster,
-            image=contract.worker_image(config),
-            images=images,
-            size=lf.worker,
-            port=contract.WORKER_PORT,
-            health_path=contract.WORKER_HEALTH_PATH,
-            environment=contract.worker_environment(config, runtime),
-            secrets=contract.worker_secrets(runtime),
-            enable_exec=lf.enable_exec,
-            log_retention=retention,
+            props=LangfuseServiceProps(
+                cluster=cluster,
+                image=contract.worker_image(config),
+                images=images,
+                size=lf.worker,
+                port=contract.WORKER_PORT,
+                health_path=contract.WORKER_HEALTH_PATH,
+                environment=contract.worker_environment(config, runtime),
+                secrets=contract.worker_secrets(runtime),
+                enable_exec=lf.enable_exec,
+                log_retention=retention,
+            ),
         )
         # Web runs the Postgres and ClickHouse migrations at start and exits when they fail:
         # it starts only once the database writer and ClickHouse run. The worker follows web.
