@@ -17,7 +17,7 @@ from constructs import Construct, IConstruct
 
 from ..compliance import acknowledge, control_tower
 from ..compliance.custom_resources import acknowledge_aws_custom_resource_provider
-from ..config.models import CognitoConfig, CognitoEmailConfig, EnvironmentConfig
+from ..config.models import CognitoConfig, CognitoEmailConfig
 from ..constructs.removal import data_removal_policy
 from ..constructs.secrets import unrotated_secret
 from .providers import callback_path
@@ -78,7 +78,7 @@ class CognitoAuth(Construct):
         id_: str,
         *,
         config: CognitoConfig,
-        environment: EnvironmentConfig,
+        environment_name: str,
         public_url: str,
         retain: bool,
         log_retention: logs.RetentionDays,
@@ -152,7 +152,7 @@ class CognitoAuth(Construct):
                 "per-user charge; auth.cognito.feature_plan: plus switches tiers.",
             )
 
-        federated = self._federate(config, environment)
+        federated = self._federate(config)
         self.client = self.user_pool.add_client(
             "LangfuseClient",
             generate_secret=True,
@@ -214,7 +214,7 @@ class CognitoAuth(Construct):
                 "Domain",
                 cognito_domain=cognito.CognitoDomainOptions(
                     domain_prefix=config.domain_prefix
-                    or default_domain_prefix(Stack.of(self), environment.name)
+                    or default_domain_prefix(Stack.of(self), environment_name)
                 ),
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )
@@ -261,9 +261,7 @@ class CognitoAuth(Construct):
         )
         self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, function)
 
-    def _federate(
-        self, config: CognitoConfig, environment: EnvironmentConfig
-    ) -> list[cognito.IUserPoolIdentityProvider]:
+    def _federate(self, config: CognitoConfig) -> list[cognito.IUserPoolIdentityProvider]:
         providers: list[cognito.IUserPoolIdentityProvider] = []
         for saml in config.saml:
             metadata = (

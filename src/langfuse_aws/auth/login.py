@@ -70,7 +70,7 @@ def wire_login(scope: Construct, props: LoginProps) -> Login:
         scope,
         "Auth",
         config=cognito_config,
-        environment=config,
+        environment_name=config.name,
         public_url=props.public_url,
         retain=props.retain,
         log_retention=props.log_retention,
