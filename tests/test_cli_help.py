@@ -66,3 +66,9 @@ def test_without_an_assembly_the_command_synthesizes_with_make() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith("```mermaid\n")
     assert "Langfuse-legacy" in result.output  # the name in v3.yaml
+
+
+def test_top_level_help_names_the_config_path() -> None:
+    """Markdown help drops <...> as HTML: the path must read config/NAME.yaml."""
+    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    assert "config/NAME.yaml" in result.output

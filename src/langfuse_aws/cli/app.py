@@ -1,5 +1,5 @@
 """``langfuse-aws``: the operator's command line. Every subcommand takes an environment name
-(config/<name>.yaml) or the path of a config file."""
+(config/NAME.yaml) or the path of a config file."""
 
 from __future__ import annotations
 
