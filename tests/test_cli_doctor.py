@@ -30,6 +30,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def bootstrapped(aws: None) -> None:
+    """Both regions a CloudFront environment deploys to are bootstrapped."""
+    bootstrap(REGION)
+    bootstrap("us-east-1")
+
+
 def bootstrap(region: str, version: str = "27") -> None:
     boto3.client("ssm", region_name=region).put_parameter(
         Name="/cdk-bootstrap/hnb659fds/version", Value=version, Type="String"
@@ -44,10 +51,8 @@ def by_name(checks: list[Check]) -> dict[str, Check]:
     return {check.name: check for check in checks}
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_ready_account_passes_everything() -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     checks = run_doctor(build_config(BASE), clients, "tt")
     assert all(check.ok for check in checks), checks
     names = set(by_name(checks))
@@ -82,10 +87,8 @@ def test_credentials_for_another_account() -> None:
     assert "999999999999" in check.detail and ACCOUNT in check.detail
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_elastic_ip_quota_counts_the_nat_gateways() -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     ec2 = boto3.client("ec2", region_name=REGION)
     for _ in range(4):
         ec2.allocate_address(Domain="vpc")
@@ -96,10 +99,8 @@ def test_elastic_ip_quota_counts_the_nat_gateways() -> None:
     assert check.detail == "4 used + 2 for this deploy, limit 5"
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_secrets_named_in_the_yaml_must_exist_and_be_readable() -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name="okta-client", SecretString="s3cret"
     )
@@ -116,10 +117,8 @@ def test_secrets_named_in_the_yaml_must_exist_and_be_readable() -> None:
     assert missing.fix == "create it, or correct auth.providers.1.client_secret_secret"
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_cognito_prefix_ours_free_or_taken() -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     idp = boto3.client("cognito-idp", region_name=REGION)
     pool = idp.create_user_pool(PoolName="p")["UserPool"]["Id"]
     idp.create_user_pool_domain(Domain="langfuse-tt-login", UserPoolId=pool)
@@ -162,10 +161,8 @@ DOMAIN = {"name": "langfuse.example.com", "zone_id": ZONE, "zone_name": "example
     ("zone_name", "private", "ok"),
     [("example.com", False, True), ("example.org", False, False), ("example.com", True, False)],
 )
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_hosted_zone_must_be_the_public_zone_named(zone_name: str, private: bool, ok: bool) -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     route53, stubber = route53_stub(zone_name, private)
     config = build_config(BASE | {"edge": {"domain": DOMAIN}})
     with stubber:
@@ -192,10 +189,8 @@ def test_cli_exits_1_and_prints_the_fix(
     assert "make bootstrap" in result.output
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("bootstrapped")
 def test_existing_network_must_match_the_yaml() -> None:
-    bootstrap(REGION)
-    bootstrap("us-east-1")
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone="eu-west-1a")
