@@ -20,13 +20,19 @@ CERTIFICATE = "arn:aws:acm:eu-west-1:555566667777:certificate/0f6c2a9e-1b2c-4d3e
 BAD_CONFIGS = [
     (
         BASE + "edge:\n  mode: internal\n",
+        "cfg.yaml: edge.domain is required when edge.mode is internal: add it (see "
+        "config/example.yaml)\n"
+        "cfg.yaml: edge.certificate_arn is required when edge.mode is internal: add it (see "
+        "config/example.yaml)",
+    ),
+    (
+        BASE
+        + "edge:\n  mode: internal\n"
+        + "  domain: {name: lf.corp.acme.io, zone_id: Z0987654321ZYXWVUTSRQ, zone_name: corp.acme.io}\n"
+        + f"  certificate_arn: {CERTIFICATE}\n",
         "cfg.yaml: edge.mode internal needs network.existing: a new VPC would reach the internet "
         "through a NAT gateway with a public address; deploy into your network, whose routes "
         "lead out\n"
-        "cfg.yaml: edge.domain is required when edge.mode is internal: the host name of "
-        "certificate_arn, with the (private or public) hosted zone for its record\n"
-        "cfg.yaml: edge.certificate_arn is required when edge.mode is internal: an ACM "
-        "certificate for edge.domain.name (public, imported or from AWS Private CA)\n"
         "cfg.yaml: edge.allowed_cidrs or edge.allowed_prefix_lists is required when edge.mode is "
         "internal: name the networks (VPN, Transit Gateway, peered VPCs) that may reach Langfuse",
     ),
@@ -59,7 +65,8 @@ BAD_CONFIGS = [
     ),
     (
         BASE + f"edge:\n  certificate_arn: {CERTIFICATE}\n",
-        "cfg.yaml: edge.certificate_arn only applies to edge.mode internal: remove it",
+        "cfg.yaml: edge.certificate_arn is not a setting when edge.mode is cloudfront: remove it, "
+        "or check its spelling (schema: make schema)",
     ),
     (
         BASE + "schedule: {timezone: Europe/Dublin}\n",
@@ -137,7 +144,7 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "langfuse:\n  web: {min_tasks: 3, max_tasks: 2}\n",
-        "cfg.yaml: langfuse.web.min_tasks (3) is above langfuse.web.max_tasks (2): raise max_tasks "
+        "cfg.yaml: langfuse.web.min_tasks (3) is above max_tasks (2): raise max_tasks "
         "or lower min_tasks",
     ),
     (
@@ -163,19 +170,34 @@ BAD_CONFIGS = [
         "cfg.yaml: cache.multi_az needs cache.replicas of at least 1 (a standby to fail over to)",
     ),
     (
-        BASE + "clickhouse:\n  fargate: {image_tag: '24.8.14.39'}\n",
-        "cfg.yaml: clickhouse.fargate.image_tag is 24.8.14.39: Langfuse 4.38.0 needs ClickHouse 25.12 or "
+        BASE + "clickhouse:\n  image_tag: '24.8.14.39'\n",
+        "cfg.yaml: clickhouse.image_tag is 24.8.14.39: Langfuse 4.38.0 needs ClickHouse 25.12 or "
         "newer (use 26.4.4.38)",
     ),
     (
         BASE + "clickhouse:\n  mode: external\n",
-        "cfg.yaml: clickhouse.external is required when clickhouse.mode is external: give url, "
-        "migration_url, user and password_secret",
+        "cfg.yaml: clickhouse.url is required when clickhouse.mode is external: add it (see "
+        "config/example.yaml)\n"
+        "cfg.yaml: clickhouse.migration_url is required when clickhouse.mode is external: add it "
+        "(see config/example.yaml)\n"
+        "cfg.yaml: clickhouse.password_secret is required when clickhouse.mode is external: add "
+        "it (see config/example.yaml)",
     ),
     (
-        BASE + "clickhouse:\n  mode: external\n  external:\n    url: https://ch:8443\n"
-        "    migration_url: clickhouse://ch:9440\n    password_secret: 'p@ss word!'\n",
-        "cfg.yaml: clickhouse.external.password_secret is 'p@ss word!', which is not in the expected "
+        BASE + "clickhouse:\n  mode: external\n  external:\n    url: https://ch:8443\n",
+        "cfg.yaml: clickhouse has a `external:` block: its settings now sit directly in this "
+        "block, next to `mode: external` (move them up one level and remove `external:`)",
+    ),
+    (
+        BASE + "clickhouse:\n  mode: external\n  url: https://ch:8443\n  cpu: 2048\n"
+        "  migration_url: clickhouse://ch:9440\n  password_secret: ch/pw\n",
+        "cfg.yaml: clickhouse.cpu is not a setting when clickhouse.mode is external: remove it, or "
+        "check its spelling (schema: make schema)",
+    ),
+    (
+        BASE + "clickhouse:\n  mode: external\n  url: https://ch:8443\n"
+        "  migration_url: clickhouse://ch:9440\n  password_secret: 'p@ss word!'\n",
+        "cfg.yaml: clickhouse.password_secret is 'p@ss word!', which is not in the expected "
         "form: the name or ARN of an existing Secrets Manager secret",
     ),
     (
@@ -202,13 +224,19 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "edge:\n  allowed_cidrs: [10.0.0.0]\n  mode: alb\n  allow_insecure_http: true\n",
-        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.0']: '10.0.0.0' has no prefix length: write "
+        "cfg.yaml: edge.allowed_cidrs.0 is '10.0.0.0': '10.0.0.0' has no prefix length: write "
         "10.0.0.0/32",
     ),
     (
         BASE + "edge:\n  allow_insecure_http: true\n",
-        "cfg.yaml: edge.allow_insecure_http only applies to edge.mode alb without a domain (every "
-        "other set-up is HTTPS): remove it",
+        "cfg.yaml: edge.allow_insecure_http is not a setting when edge.mode is cloudfront: remove "
+        "it, or check its spelling (schema: make schema)",
+    ),
+    (
+        BASE + "edge:\n  mode: alb\n  allow_insecure_http: true\n"
+        "  domain: {name: lf.example.com, zone_id: Z0123456789ABCDEFGHIJ, zone_name: example.com}\n",
+        "cfg.yaml: edge.allow_insecure_http only applies without edge.domain (with a domain, alb "
+        "serves HTTPS): remove it",
     ),
     (
         "- just\n- a list\n",
@@ -243,13 +271,14 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "auth:\n  providers:\n    - {type: okta, client_id: x, client_secret_secret: s}\n",
-        "cfg.yaml: auth.providers.0.issuer is required for a okta provider (Langfuse ignores the "
-        "provider without it)",
+        "cfg.yaml: auth.providers.0.issuer is required when auth.providers.0.type is okta: add it "
+        "(see config/example.yaml)",
     ),
     (
         BASE
         + "auth:\n  providers:\n    - {type: github, client_id: x, client_secret_secret: s, tenant_id: t}\n",
-        "cfg.yaml: auth.providers.0.tenant_id does not apply to a github provider: remove it",
+        "cfg.yaml: auth.providers.0.tenant_id is not a setting when auth.providers.0.type is "
+        "github: remove it, or check its spelling (schema: make schema)",
     ),
     (
         BASE + "auth:\n  providers:\n    - {type: google, client_id: x, client_secret: hunter2}\n",
@@ -270,8 +299,8 @@ BAD_CONFIGS = [
         "(aws, amazon, cognito): choose another",
     ),
     (
-        BASE + "clickhouse:\n  fargate: {image_tag: '26.4'}\n",
-        "cfg.yaml: clickhouse.fargate.image_tag is '26.4', which is not in the expected form: an "
+        BASE + "clickhouse:\n  image_tag: '26.4'\n",
+        "cfg.yaml: clickhouse.image_tag is '26.4', which is not in the expected form: an "
         "exact release such as 26.4.4.38 (a floating tag like 26.4 changes the image on its own)",
     ),
     (
@@ -295,10 +324,10 @@ BAD_CONFIGS = [
         BASE + "account: '111122223333'\nnetwork: {availability_zones: [eu-west-1a, eu-west-1b]}"
         "\nregistry_cache:\n  ghcr_credentials_secret: arn:aws:secretsmanager:us-east-1:"
         "444455556666:secret:ecr-pullthroughcache/ghcr-AbCdEf\n",
-        "cfg.yaml: registry_cache.ghcr_credentials_secret is in us-east-1, but ECR needs the secret "
-        "in the environment's region eu-west-1: copy the secret there\n"
-        "cfg.yaml: registry_cache.ghcr_credentials_secret is in account 444455556666, but ECR "
-        "needs it in the environment's account 111122223333: create the secret there",
+        "cfg.yaml: registry_cache.ghcr_credentials_secret is in us-east-1, but ECR needs it in "
+        "eu-west-1: copy the secret there\n"
+        "cfg.yaml: registry_cache.ghcr_credentials_secret is in account 444455556666, not "
+        "111122223333: create the secret there",
     ),
     (
         BASE + "registry_cache: {}\n",
@@ -307,12 +336,12 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "edge:\n  allowed_cidrs: [10.0.0.300/24]\n",
-        "cfg.yaml: edge.allowed_cidrs is ['10.0.0.300/24']: '10.0.0.300/24' is not a CIDR like "
+        "cfg.yaml: edge.allowed_cidrs.0 is '10.0.0.300/24': '10.0.0.300/24' is not a CIDR like "
         "203.0.113.0/24 or 2001:db8::/32",
     ),
     (
         BASE + "edge:\n  allowed_cidrs: [203.0.113.7/24]\n",
-        "cfg.yaml: edge.allowed_cidrs is ['203.0.113.7/24']: '203.0.113.7/24' has host bits set: "
+        "cfg.yaml: edge.allowed_cidrs.0 is '203.0.113.7/24': '203.0.113.7/24' has host bits set: "
         "write the network as 203.0.113.0/24",
     ),
     (
@@ -376,19 +405,20 @@ BAD_CONFIGS = [
         "in Cognito and still never get in; turn self_signup off or signup on",
     ),
     (
-        BASE + "clickhouse:\n  mode: external\n  external:\n    url: https://ch.example.com:99999"
-        "\n    migration_url: clickhouse://ch.example.com:9440\n    password_secret: ch/pw\n",
-        "cfg.yaml: clickhouse.external.url names a port outside 1 to 65535: fix the port in the "
-        "URL",
+        BASE + "clickhouse:\n  mode: external\n  url: https://ch.example.com:99999"
+        "\n  migration_url: clickhouse://ch.example.com:9440\n  password_secret: ch/pw\n",
+        "cfg.yaml: clickhouse.url is 'https://ch.example.com:99999': not a valid URL: invalid "
+        "port number",
     ),
     (
         BASE + "network:\n  cidr: 10.400.0.0/16\n",
-        "cfg.yaml: network.cidr is '10.400.0.0/16': it is not an IPv4 network such as 10.40.0.0/16",
+        "cfg.yaml: network.cidr is '10.400.0.0/16': '10.400.0.0/16' is not an IPv4 network such "
+        "as 10.40.0.0/16",
     ),
     (
         BASE + "network:\n  cidr: 10.40.7.0/16\n",
-        "cfg.yaml: network.cidr is '10.40.7.0/16': it has host bits set: write the network as "
-        "10.40.0.0/16",
+        "cfg.yaml: network.cidr is '10.40.7.0/16': '10.40.7.0/16' has host bits set: write the "
+        "network as 10.40.0.0/16",
     ),
     (
         BASE + "network: {availability_zones: [eu-west-1a, eu-west-1d]}\n",

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from langfuse_aws.auth.web_variables import auth_secret_names, auth_variable_names
+from langfuse_aws.config.models import ClickHouseExternalConfig
 from synth import SynthesizedEnvironment, task_container
 
 SHARED_ENV = {
@@ -52,7 +53,8 @@ def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
     extra = set()
     if env.config.langfuse.email is not None:
         extra.add("EMAIL_FROM_ADDRESS")  # packages/shared env.ts: web and worker send mail
-    if env.config.clickhouse.mode == "external" and env.config.clickhouse.external.migration_ssl:
+    clickhouse = env.config.clickhouse
+    if isinstance(clickhouse, ClickHouseExternalConfig) and clickhouse.migration_ssl:
         extra.add("CLICKHOUSE_MIGRATION_SSL")
     if env.config.langfuse.migration_mode != "none":
         extra |= MIGRATION_ENV

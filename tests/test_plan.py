@@ -35,8 +35,8 @@ def variant(tmp_path_factory: pytest.TempPathFactory, extra: str) -> Synthesized
 def external_clickhouse(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedEnvironment:
     return variant(
         tmp_path_factory,
-        "clickhouse:\n  mode: external\n  external:\n    url: https://ch.example.com:8443\n"
-        "    migration_url: clickhouse://ch.example.com:9440\n    password_secret: ch/pw\n",
+        "clickhouse:\n  mode: external\n  url: https://ch.example.com:8443\n"
+        "  migration_url: clickhouse://ch.example.com:9440\n  password_secret: ch/pw\n",
     )
 
 

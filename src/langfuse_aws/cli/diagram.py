@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..config.models import ClickHouseExternalConfig
 from .target import StackTemplate, Target
 
 
@@ -115,8 +116,8 @@ def mermaid(target: Target) -> str:
         chart.node("alarms", f"CloudWatch dashboard, {alarms} alarms, SNS", indent=2)
     chart.close()
 
-    external = cfg.clickhouse.external
-    if external is not None:
+    external = cfg.clickhouse
+    if isinstance(external, ClickHouseExternalConfig):
         chart.node("clickhouse", f"External ClickHouse<br/>{urlsplit(external.url).hostname}")
     idps = [f"{p.type}" for p in cfg.auth.providers]
     cognito = cfg.auth.cognito
@@ -131,7 +132,7 @@ def mermaid(target: Target) -> str:
         chart.node(f"fed{index}", f"{idp} via Cognito", "{{}}")
 
     entry = "edge" if cloudfront else "alb"
-    chart.edge("users", entry, "HTTPS" if not cfg.edge.allow_insecure_http else "HTTP")
+    chart.edge("users", entry, "HTTP" if cfg.edge.plain_http else "HTTPS")
     if "waf" in chart.nodes:
         chart.edge("waf", entry, "filters", dotted=True)
     if cloudfront:

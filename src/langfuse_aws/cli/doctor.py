@@ -10,7 +10,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config.models import EnvironmentConfig
+from ..config.models import ClickHouseExternalConfig, EnvironmentConfig
 from .aws import Clients, error_code
 
 # The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).
@@ -43,9 +43,9 @@ def regions_needed(config: EnvironmentConfig) -> list[str]:
 def secret_settings(config: EnvironmentConfig) -> list[tuple[str, str]]:
     """(setting, secret name or ARN) of every existing secret the YAML names."""
     found: list[tuple[str, str]] = []
-    external = config.clickhouse.external
-    if external is not None:
-        found.append(("clickhouse.external.password_secret", external.password_secret))
+    external = config.clickhouse
+    if isinstance(external, ClickHouseExternalConfig):
+        found.append(("clickhouse.password_secret", external.password_secret))
     cognito = config.auth.cognito
     if cognito is not None:
         found += [

@@ -21,7 +21,6 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPSHandler, Request, build_opener
 
-from ..auth.providers import PROVIDER_SPECS
 from ..config.models import EnvironmentConfig
 from .aws import Clients
 from .doctor import Check
@@ -280,9 +279,10 @@ def target_from_stack(
         issuers += [(o.name, o.issuer) for o in config.auth.cognito.oidc]
         provider = "cognito"
     for direct in config.auth.providers:
-        if direct.issuer:
-            issuers.append((direct.type, direct.issuer))
-        provider = provider or PROVIDER_SPECS[direct.type].callback_id
+        issuer = getattr(direct, "issuer", None)
+        if issuer:
+            issuers.append((direct.type, issuer))
+        provider = provider or direct.type
     return SmokeTarget(
         url=outputs["LangfuseUrl"], issuers=issuers, sign_in_provider=provider, api_keys=api_keys
     )

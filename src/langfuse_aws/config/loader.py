@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .errors import ConfigError, ConfigIssue, format_path, format_segment
 from .models import EnvironmentConfig
 from .rules import check_rules
+from .types import CONFIG_RULE_ERROR
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
 
@@ -109,7 +110,9 @@ def build_config(document: dict[str, Any], source: str = "<config>") -> Environm
     try:
         cfg = EnvironmentConfig.model_validate(document)
     except ValidationError as exc:
-        raise ConfigError(source, [_issue_from_pydantic(err) for err in exc.errors()]) from None
+        raise ConfigError(
+            source, [_issue_from_pydantic(err, document) for err in exc.errors()]
+        ) from None
     except (TypeError, ValueError, RecursionError) as exc:
         raise ConfigError(source, [ConfigIssue("", f"cannot be read as settings: {exc}")]) from None
     issues = check_rules(cfg)
@@ -210,19 +213,77 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _issue_from_pydantic(error: Any) -> ConfigIssue:
-    path = format_path(error["loc"])
+# Where a block is a tagged union, the tag its mode takes when the YAML leaves the key out.
+DEFAULT_TAGS = {"mode": ("fargate", "cloudfront")}
+
+
+def _settings_path(loc: tuple[Any, ...], document: Any) -> tuple[list[Any], str | None]:
+    """The YAML path of a pydantic error location, and the tagged union it is a setting of.
+
+    Pydantic names the chosen member of a tagged union in the location (``clickhouse.external
+    .url``); the YAML has no such level (``clickhouse.url``), so that segment is dropped. When
+    the error is about a setting of that member itself, ``"<block>.<key> is <tag>"`` is
+    returned for the message.
+    """
+    parts: list[Any] = []
+    tag: str | None = None
+    node = document
+    for index, segment in enumerate(loc):
+        if isinstance(node, dict) and isinstance(segment, str) and segment not in node:
+            key = next((k for k in ("mode", "type") if node.get(k) == segment), None)
+            if key is None and "mode" not in node and segment in DEFAULT_TAGS["mode"]:
+                key = "mode"
+            if key is not None:
+                if index == len(loc) - 2:
+                    tag = f"{format_path([*parts, key])} is {segment}"
+                continue
+        parts.append(segment)
+        if isinstance(node, dict):
+            node = node.get(segment)
+        elif isinstance(node, list) and isinstance(segment, int) and segment < len(node):
+            node = node[segment]
+        else:
+            node = None
+    return parts, tag
+
+
+def _choices(quoted: str) -> str:
+    """``'a', 'b', 'c'`` as ``'a', 'b' or 'c'``, the way literal errors list choices."""
+    head, _, last = quoted.rpartition(", ")
+    return f"{head} or {last}" if head else last
+
+
+def _issue_from_pydantic(error: Any, document: Any) -> ConfigIssue:
+    parts, tag = _settings_path(tuple(error["loc"]), document)
+    path = format_path(parts)
     kind = error["type"]
     given = error.get("input")
+    context = error.get("ctx", {})
+    if kind == CONFIG_RULE_ERROR:
+        field = context.get("field")
+        return ConfigIssue(format_path([*parts, field]) if field else path, str(error["msg"]))
     if kind == "missing":
-        return ConfigIssue(path, "is required: add it (see config/example.yaml)")
+        when = f" when {tag}" if tag else ""
+        return ConfigIssue(path, f"is required{when}: add it (see config/example.yaml)")
     if kind == "extra_forbidden":
+        if tag:
+            return ConfigIssue(
+                path,
+                f"is not a setting when {tag}: remove it, or check its spelling (schema: make "
+                "schema)",
+            )
         return ConfigIssue(
             path, "is not a known setting: check its spelling and indentation (schema: make schema)"
         )
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(context.get("discriminator", "type")).strip("'")
+        where = format_path([*parts, key])
+        if kind == "union_tag_not_found":
+            return ConfigIssue(where, "is required: add it (see make schema for the choices)")
+        expected = _choices(str(context.get("expected_tags", "")))
+        return ConfigIssue(where, f"is {context.get('tag')!r}: use one of {expected}")
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return ConfigIssue(path, f"is {given!r}: use one of {expected}")
+        return ConfigIssue(path, f"is {given!r}: use one of {context.get('expected', '')}")
     if kind == "string_pattern_mismatch":
         return ConfigIssue(
             path, f"is {_short(given)}, which is not in the expected form: {_pattern_hint(path)}"
@@ -239,14 +300,14 @@ _PATTERN_HINTS = {
     "database.engine_version": "major.minor such as 17.9",
     "cache.engine_version": "major.minor such as 8.1",
     "cache.node_type": "an ElastiCache node type such as cache.t4g.small",
-    "clickhouse.fargate.image_tag": "an exact release such as 26.4.4.38 (a floating tag like "
+    "clickhouse.image_tag": "an exact release such as 26.4.4.38 (a floating tag like "
     "26.4 changes the image on its own)",
     "edge.domain.name": "a lower-case host name such as langfuse.example.com",
     "edge.domain.zone_id": "a hosted zone id such as Z0123456789ABCDEFGHIJ (Route 53 > Hosted zones)",
     "edge.domain.zone_name": "the zone's domain such as example.com",
     "auth.cognito.domain_prefix": "1 to 63 lower-case letters, digits and hyphens, not "
     "starting or ending with a hyphen (e.g. acme-langfuse)",
-    "clickhouse.fargate.image_digest": "sha256: and 64 lower-case hex digits",
+    "clickhouse.image_digest": "sha256: and 64 lower-case hex digits",
     "langfuse.web_digest": "sha256: and 64 lower-case hex digits",
     "langfuse.worker_digest": "sha256: and 64 lower-case hex digits",
     "registry_cache.dockerhub_credentials_secret": "the full ARN of a secret named "

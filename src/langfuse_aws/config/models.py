@@ -7,45 +7,31 @@ fields live in ``rules.py`` so that their errors can name the exact field to fix
 
 from __future__ import annotations
 
-import ipaddress
+from ipaddress import IPv4Network
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-AWS_REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
-EMAIL_DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-EMAIL_ADDRESS_PATTERN = (
-    r"^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+from .providers import ProviderConfig
+from .types import (
+    AWS_REGION_PATTERN,
+    Cidr,
+    ClickHouseNativeUrl,
+    EmailAddress,
+    EmailDomain,
+    HttpsUrl,
+    HttpUrl,
+    ImageDigest,
+    Ipv4Cidr,
+    SecretReference,
+    StrictModel,
+    check_fargate_size,
+    default_tag,
+    rule_error,
 )
+
 SEMVER_PATTERN = r"^\d+\.\d+\.\d+$"
-
-
-class StrictModel(BaseModel):
-    """Base for every config block: unknown keys are errors, values are not coerced from
-    surprising types, and models are immutable once validated."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True
-    )
-
-
-ImageDigest = Annotated[
-    str,
-    Field(
-        pattern=r"^sha256:[a-f0-9]{64}$",
-        description="Image digest (sha256:<64 hex digits>) that pins the exact image bytes.",
-    ),
-]
-
-SecretReference = Annotated[
-    str,
-    Field(
-        pattern=r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
-        r"|[A-Za-z0-9/_+=.@-]{1,512})$",
-        description="Name or ARN of an existing Secrets Manager secret (never the secret itself).",
-    ),
-]
 
 
 class TaskSize(StrictModel):
@@ -70,11 +56,22 @@ class TaskSize(StrictModel):
     """Run on Fargate Spot (about 70 % cheaper, may be interrupted). With min_tasks 1 the task
     runs on Spot; with more, one stays on FARGATE. Default off; dev only."""
 
+    @model_validator(mode="after")
+    def _runs_on_fargate(self) -> TaskSize:
+        check_fargate_size(self.cpu, self.memory_mib)
+        if self.min_tasks > self.max_tasks:
+            raise rule_error(
+                f"({self.min_tasks}) is above max_tasks ({self.max_tasks}): raise max_tasks or "
+                "lower min_tasks",
+                field="min_tasks",
+            )
+        return self
+
 
 class EmailConfig(StrictModel):
     """Langfuse's own e-mail (invitations, password resets, alerts) through SMTP, e.g. SES."""
 
-    from_address: str = Field(pattern=EMAIL_ADDRESS_PATTERN)
+    from_address: EmailAddress
     """Sender address (EMAIL_FROM_ADDRESS), e.g. langfuse@acme.io: an SES verified identity."""
 
     smtp_url_secret: SecretReference
@@ -108,7 +105,7 @@ class InitConfig(StrictModel):
     (sk-lf-...) become the project's API keys (ECS reads single JSON keys only by full ARN).
     Needs project_id."""
 
-    user_email: str | None = Field(default=None, pattern=EMAIL_ADDRESS_PATTERN)
+    user_email: EmailAddress | None = None
     """First user's e-mail (LANGFUSE_INIT_USER_EMAIL). Needs user_password_secret."""
 
     user_name: str | None = None
@@ -177,7 +174,7 @@ class ExistingNetworkConfig(StrictModel):
     vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
     """The VPC, e.g. vpc-0123456789abcdef0."""
 
-    cidr: str
+    cidr: Ipv4Cidr
     """The VPC's primary IPv4 CIDR, e.g. 10.20.0.0/16."""
 
     availability_zones: list[str] = Field(min_length=2, max_length=3)
@@ -194,15 +191,6 @@ class ExistingNetworkConfig(StrictModel):
     public_subnet_ids: list[SubnetId] = Field(default_factory=list, max_length=3)
     """Public subnets, one per zone: only edge.mode alb (an internet-facing load balancer)."""
 
-    @field_validator("cidr")
-    @classmethod
-    def _cidr_is_a_network(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError:
-            raise ValueError("it is not an IPv4 network such as 10.20.0.0/16") from None
-        return str(network)
-
 
 class NetworkConfig(StrictModel):
     """The VPC every component runs in: a new one (default) or an existing one."""
@@ -210,19 +198,14 @@ class NetworkConfig(StrictModel):
     existing: ExistingNetworkConfig | None = None
     """Deploy into an existing VPC instead of creating one. Default none (new VPC)."""
 
-    cidr: str = Field(default="10.40.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")
+    cidr: Ipv4Cidr = Field(default=IPv4Network("10.40.0.0/16"))
     """IPv4 range of the new VPC (/16 to /24). Default 10.40.0.0/16."""
 
     @field_validator("cidr")
     @classmethod
-    def _cidr_is_a_network(cls, value: str) -> str:
-        try:
-            ipaddress.IPv4Network(value, strict=False)
-        except ValueError:
-            raise ValueError("it is not an IPv4 network such as 10.40.0.0/16") from None
-        network = ipaddress.IPv4Network(value, strict=False)
-        if str(network) != value:
-            raise ValueError(f"it has host bits set: write the network as {network}")
+    def _vpc_sized(cls, value: IPv4Network) -> IPv4Network:
+        if not 16 <= value.prefixlen <= 24:
+            raise ValueError("a VPC's range is /16 to /24: e.g. 10.40.0.0/16")
         return value
 
     max_azs: Literal[2, 3] = 2
@@ -298,6 +281,9 @@ class StorageConfig(StrictModel):
 class ClickHouseFargateConfig(StrictModel):
     """A single ClickHouse server on Fargate with its data on EFS."""
 
+    mode: Literal["fargate"] = "fargate"
+    """fargate: run one ClickHouse server here (default)."""
+
     image_tag: str = Field(default="26.4.4.38", pattern=r"^\d+\.\d+\.\d+\.\d+$")
     """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse v4 needs 25.12 or newer."""
 
@@ -310,14 +296,22 @@ class ClickHouseFargateConfig(StrictModel):
     memory_mib: int = Field(default=8192, ge=4096, le=61440)
     """Memory in MiB. Default 8192 (Langfuse's minimum)."""
 
+    @model_validator(mode="after")
+    def _runs_on_fargate(self) -> ClickHouseFargateConfig:
+        check_fargate_size(self.cpu, self.memory_mib)
+        return self
+
 
 class ClickHouseExternalConfig(StrictModel):
     """An existing ClickHouse (for example ClickHouse Cloud)."""
 
-    url: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    mode: Literal["external"]
+    """external: use an existing ClickHouse service."""
+
+    url: HttpUrl
     """HTTP(S) endpoint, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443."""
 
-    migration_url: str = Field(pattern=r"^clickhouse://[^\s/]+(:\d+)?/?.*$")
+    migration_url: ClickHouseNativeUrl
     """Native-protocol endpoint for migrations, e.g. clickhouse://abc...:9440."""
 
     user: str = Field(default="default", min_length=1)
@@ -333,17 +327,12 @@ class ClickHouseExternalConfig(StrictModel):
     """Use TLS for migrations (CLICKHOUSE_MIGRATION_SSL). Default true (ClickHouse Cloud)."""
 
 
-class ClickHouseConfig(StrictModel):
-    """Where the analytics store runs."""
-
-    mode: Literal["fargate", "external"] = "fargate"
-    """fargate: run one ClickHouse server here; external: use an existing service. Default fargate."""
-
-    fargate: ClickHouseFargateConfig = ClickHouseFargateConfig()
-    """Settings of fargate mode."""
-
-    external: ClickHouseExternalConfig | None = None
-    """Settings of external mode (required then)."""
+ClickHouseConfig = Annotated[
+    ClickHouseFargateConfig | ClickHouseExternalConfig,
+    Field(discriminator="mode"),
+    default_tag("mode", "fargate", moved=("fargate", "external")),
+]
+"""Where the analytics store runs: `mode: fargate` (default) or `mode: external`."""
 
 
 class DomainConfig(StrictModel):
@@ -361,73 +350,39 @@ class DomainConfig(StrictModel):
     """The hosted zone's domain, e.g. example.com. `name` must be inside it."""
 
 
-class EdgeConfig(StrictModel):
-    """How users reach Langfuse."""
-
-    mode: Literal["cloudfront", "alb", "internal"] = "cloudfront"
-    """cloudfront: CloudFront with a VPC origin to an internal load balancer (HTTPS even
-    without a domain); alb: internet-facing load balancer (needs a domain for HTTPS);
-    internal: an internal load balancer reachable only from allowed_cidrs and
-    allowed_prefix_lists (VPN, Transit Gateway, peering), with certificate_arn. Default
-    cloudfront."""
-
-    certificate_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
-    )
-    """internal mode: an ACM certificate for domain.name (public, imported, or from your AWS
-    Private CA) in the environment's region."""
-
-    allowed_prefix_lists: list[Annotated[str, Field(pattern=r"^pl-[0-9a-f]{8,17}$")]] = Field(
-        default_factory=list
-    )
-    """internal mode: managed prefix lists (pl-...) allowed to reach the load balancer."""
+class EdgeBase(StrictModel):
+    """What every edge mode has: the load balancer, and who may reach it under which name."""
 
     domain: DomainConfig | None = None
     """Custom domain. Default none (CloudFront's https://<id>.cloudfront.net)."""
 
-    allowed_cidrs: list[str] = Field(default_factory=list)
+    allowed_cidrs: list[Cidr] = Field(default_factory=list)
     """IPv4 and IPv6 CIDR ranges allowed to reach Langfuse; empty means everyone. Enforced by
-    the WAF web ACL, and in alb mode also by the load balancer's security group. With IPv4
-    entries only, CloudFront serves IPv4 only (no AAAA record)."""
-
-    allow_insecure_http: bool = False
-    """Accept serving plain HTTP (alb mode without a domain). Default false: refused."""
+    the WAF web ACL, and in alb and internal modes also by the load balancer's security group.
+    With IPv4 entries only, CloudFront serves IPv4 only (no AAAA record)."""
 
     idle_timeout_seconds: int = Field(default=60, ge=10, le=4000)
     """Load balancer idle timeout. KEEP_ALIVE_TIMEOUT is set 5 s above it. Default 60."""
 
-    price_class: Literal["100", "200", "All"] = "100"
-    """CloudFront price class. Default 100 (North America and Europe edge locations)."""
+    @property
+    def plain_http(self) -> bool:
+        """Whether users reach Langfuse over plain HTTP (only an alb without a domain may)."""
+        return False
 
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _cidrs_are_networks(cls, value: list[str]) -> list[str]:
-        for cidr in value:
-            try:
-                network = ipaddress.ip_network(cidr, strict=True)
-            except ValueError as error:
-                text = cidr if len(cidr) <= 45 else cidr[:42] + "..."
-                if "host bits set" in str(error):
-                    base = ipaddress.ip_network(cidr, strict=False)
-                    raise ValueError(
-                        f"'{text}' has host bits set: write the network as {base}"
-                    ) from None
-                raise ValueError(
-                    f"'{text}' is not a CIDR like 203.0.113.0/24 or 2001:db8::/32"
-                ) from None
-            if "/" not in cidr:
-                raise ValueError(f"'{cidr}' has no prefix length: write {network}")
-        return value
+    @property
+    def allowed_networks(self) -> list[str]:
+        """The allow-list as CIDR texts, in the YAML's order."""
+        return [str(c) for c in self.allowed_cidrs]
 
     @property
     def ipv4_cidrs(self) -> list[str]:
         """The IPv4 entries of the allow-list."""
-        return [c for c in self.allowed_cidrs if ipaddress.ip_network(c).version == 4]
+        return [str(c) for c in self.allowed_cidrs if c.version == 4]
 
     @property
     def ipv6_cidrs(self) -> list[str]:
         """The IPv6 entries of the allow-list."""
-        return [c for c in self.allowed_cidrs if ipaddress.ip_network(c).version == 6]
+        return [str(c) for c in self.allowed_cidrs if c.version == 6]
 
     @property
     def serves_ipv6(self) -> bool:
@@ -437,6 +392,62 @@ class EdgeConfig(StrictModel):
         dual-stack clients of the allowed networks fall back to IPv4 and get in.
         """
         return not self.allowed_cidrs or bool(self.ipv6_cidrs)
+
+
+class CloudFrontEdgeConfig(EdgeBase):
+    """CloudFront with a VPC origin to an internal load balancer: HTTPS even without a
+    domain."""
+
+    mode: Literal["cloudfront"] = "cloudfront"
+    """cloudfront (default)."""
+
+    price_class: Literal["100", "200", "All"] = "100"
+    """CloudFront price class. Default 100 (North America and Europe edge locations)."""
+
+
+class AlbEdgeConfig(EdgeBase):
+    """An internet-facing load balancer (HTTPS needs a domain)."""
+
+    mode: Literal["alb"]
+    """alb."""
+
+    allow_insecure_http: bool = False
+    """Accept serving plain HTTP (without a domain). Default false: refused."""
+
+    @property
+    def plain_http(self) -> bool:
+        return self.allow_insecure_http
+
+
+class InternalEdgeConfig(EdgeBase):
+    """An internal load balancer reachable only from allowed_cidrs and allowed_prefix_lists
+    (VPN, Transit Gateway, peering), serving the user's certificate."""
+
+    mode: Literal["internal"]
+    """internal (needs network.existing)."""
+
+    domain: DomainConfig
+    """The host name of certificate_arn, with the (private or public) hosted zone for its
+    record."""
+
+    certificate_arn: str = Field(
+        pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+    )
+    """An ACM certificate for domain.name (public, imported, or from your AWS Private CA) in
+    the environment's region."""
+
+    allowed_prefix_lists: list[Annotated[str, Field(pattern=r"^pl-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list
+    )
+    """Managed prefix lists (pl-...) allowed to reach the load balancer."""
+
+
+EdgeConfig = Annotated[
+    CloudFrontEdgeConfig | AlbEdgeConfig | InternalEdgeConfig,
+    Field(discriminator="mode"),
+    default_tag("mode", "cloudfront"),
+]
+"""How users reach Langfuse: `mode: cloudfront` (default), `alb` or `internal`."""
 
 
 class WafConfig(StrictModel):
@@ -487,18 +498,6 @@ class LogsConfig(StrictModel):
     """Retention of every log group. Default 30."""
 
 
-PROVIDER_TYPES = (
-    "okta", "azure-ad", "google", "github", "github-enterprise", "gitlab", "auth0", "keycloak",
-    "authentik", "onelogin", "jumpcloud", "workos", "custom",
-)  # fmt: skip
-ProviderType = Literal[
-    "okta", "azure-ad", "google", "github", "github-enterprise", "gitlab", "auth0", "keycloak",
-    "authentik", "onelogin", "jumpcloud", "workos", "custom",
-]  # fmt: skip
-ClientAuthMethod = Literal[
-    "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
-    "tls_client_auth", "self_signed_tls_client_auth", "none",
-]  # fmt: skip
 OrgRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER", "NONE"]
 ProjectRole = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER"]
 
@@ -509,7 +508,7 @@ class SamlFederationConfig(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
     """Name shown on the Cognito login page and used in the SAML set-up, e.g. Okta."""
 
-    metadata_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    metadata_url: HttpsUrl | None = None
     """HTTPS URL of the IdP's SAML metadata (preferred: it follows certificate rollover)."""
 
     metadata_file: str | None = None
@@ -518,6 +517,12 @@ class SamlFederationConfig(StrictModel):
     email_attribute: str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
     """SAML attribute that carries the user's email. Default: the standard emailaddress claim."""
 
+    @model_validator(mode="after")
+    def _one_metadata_source(self) -> SamlFederationConfig:
+        if (self.metadata_url is None) == (self.metadata_file is None):
+            raise rule_error("needs exactly one of metadata_url or metadata_file")
+        return self
+
 
 class OidcFederationConfig(StrictModel):
     """A corporate OIDC identity provider federated into Cognito."""
@@ -525,7 +530,7 @@ class OidcFederationConfig(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{3,32}$")
     """Name shown on the Cognito login page."""
 
-    issuer: str = Field(pattern=r"^https://\S+$")
+    issuer: HttpsUrl
     """The IdP's issuer URL (discovery at <issuer>/.well-known/openid-configuration)."""
 
     client_id: str = Field(min_length=1)
@@ -542,16 +547,16 @@ class CognitoEmailConfig(StrictModel):
     """Cognito's mail (invitations, codes, password resets) through Amazon SES. Cognito's own
     sender allows only a few mails a day."""
 
-    from_address: str = Field(pattern=EMAIL_ADDRESS_PATTERN)
+    from_address: EmailAddress
     """Sender address, e.g. no-reply@acme.io."""
 
     from_name: str | None = Field(default=None, max_length=64)
     """Sender name shown to users, e.g. Langfuse."""
 
-    reply_to: str | None = Field(default=None, pattern=EMAIL_ADDRESS_PATTERN)
+    reply_to: EmailAddress | None = None
     """Reply-to address. Default none."""
 
-    ses_verified_domain: str | None = Field(default=None, pattern=EMAIL_DOMAIN_PATTERN)
+    ses_verified_domain: EmailDomain | None = None
     """The verified SES domain identity that from_address belongs to. Default: the address
     itself is the verified identity."""
 
@@ -566,9 +571,7 @@ class CognitoConfig(StrictModel):
     self_signup: bool = False
     """Let people create their own account on the login page. Default off: admins create users."""
 
-    allowed_email_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
-        default_factory=list
-    )
+    allowed_email_domains: list[EmailDomain] = Field(default_factory=list)
     """With self_signup, only these email domains may sign up (pre-sign-up trigger)."""
 
     mfa: Literal["off", "optional", "required"] = "optional"
@@ -605,66 +608,24 @@ class CognitoConfig(StrictModel):
     """Send Cognito's mail through Amazon SES. Default: Cognito's own sender (a few a day)."""
 
 
-class ProviderConfig(StrictModel):
-    """An identity provider Langfuse talks to directly (no Cognito in between)."""
-
-    type: ProviderType
-    """Which Langfuse provider: okta, azure-ad, google, github, github-enterprise, gitlab,
-    auth0, keycloak, authentik, onelogin, jumpcloud, workos or custom (any OIDC)."""
-
-    client_id: str = Field(min_length=1)
-    """OAuth client id registered at the provider."""
-
-    client_secret_secret: SecretReference
-    """Existing Secrets Manager secret (name or ARN) holding the client secret."""
-
-    issuer: str | None = Field(default=None, pattern=r"^https://\S+$")
-    """Issuer URL (okta, auth0, keycloak, authentik, onelogin, jumpcloud, custom; gitlab optional)."""
-
-    tenant_id: str | None = None
-    """Directory (tenant) id (azure-ad)."""
-
-    base_url: str | None = Field(default=None, pattern=r"^https://\S+$")
-    """GitHub Enterprise server URL (github-enterprise)."""
-
-    url: str | None = Field(default=None, pattern=r"^https://\S+$")
-    """Self-managed GitLab URL (gitlab, optional)."""
-
-    name: str | None = None
-    """Button label (custom required, keycloak optional)."""
-
-    scope: str | None = None
-    """Requested scopes (custom, keycloak, jumpcloud; optional)."""
-
-    allowed_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
-        default_factory=list
-    )
-    """Google Workspace domains allowed to log in (google, optional)."""
-
-    organization_id: str | None = None
-    """WorkOS organization (workos, optional)."""
-
-    connection_id: str | None = None
-    """WorkOS connection (workos, optional)."""
-
-    allow_account_linking: bool = False
-    """Link to an existing Langfuse user with the same email. Default off."""
-
-    client_auth_method: ClientAuthMethod | None = None
-    """Token endpoint authentication method. Default: the provider's (client_secret_basic)."""
-
-    checks: list[Literal["nonce", "none", "pkce", "state"]] = Field(default_factory=list)
-    """NextAuth checks (e.g. [pkce, state]). Default: the provider's."""
-
-
-class DefaultAccess(StrictModel):
-    """Membership every new user gets."""
+class DefaultOrganization(StrictModel):
+    """The organization every new user joins."""
 
     id: str = Field(min_length=1)
-    """Organization or project id."""
+    """Organization id."""
 
     role: OrgRole = "VIEWER"
-    """Role granted. Default VIEWER."""
+    """Role granted: OWNER, ADMIN, MEMBER, VIEWER or NONE. Default VIEWER."""
+
+
+class DefaultProject(StrictModel):
+    """The project every new user joins."""
+
+    id: str = Field(min_length=1)
+    """Project id."""
+
+    role: ProjectRole = "VIEWER"
+    """Role granted: OWNER, ADMIN, MEMBER or VIEWER. Default VIEWER."""
 
 
 class AuthConfig(StrictModel):
@@ -678,25 +639,32 @@ class AuthConfig(StrictModel):
     """Let new users get a Langfuse account. Off blocks every new account, SSO users included
     (AUTH_DISABLE_SIGNUP). Default on: with Cognito, who may log in is decided in Cognito."""
 
-    sso_enforced_domains: list[Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]] = Field(
-        default_factory=list
-    )
+    sso_enforced_domains: list[EmailDomain] = Field(default_factory=list)
     """Email domains that must use SSO (password login refused for them)."""
 
     session_max_age_minutes: int | None = Field(default=None, ge=6, le=525600)
     """Session lifetime in minutes. Default: Langfuse's 30 days."""
 
-    default_organization: DefaultAccess | None = None
+    default_organization: DefaultOrganization | None = None
     """Organization (and role) every new user joins."""
 
-    default_project: DefaultAccess | None = None
+    default_project: DefaultProject | None = None
     """Project (and role: OWNER, ADMIN, MEMBER or VIEWER) every new user joins."""
 
     cognito: CognitoConfig | None = None
     """Amazon Cognito login. Default none."""
 
     providers: list[ProviderConfig] = Field(default_factory=list)
-    """Identity providers Langfuse talks to directly."""
+    """Identity providers Langfuse talks to directly, at most one of each type."""
+
+    @field_validator("providers")
+    @classmethod
+    def _one_of_each_type(cls, value: list[ProviderConfig]) -> list[ProviderConfig]:
+        types = [provider.type for provider in value]
+        twice = sorted({name for name in types if types.count(name) > 1})
+        if twice:
+            raise rule_error(f"configures {', '.join(twice)} twice: keep one of each type")
+        return value
 
     @property
     def sso_enabled(self) -> bool:
@@ -743,9 +711,7 @@ class BudgetConfig(StrictModel):
     monthly_usd: float = Field(gt=0, le=1_000_000)
     """Monthly budget in USD, e.g. 400."""
 
-    emails: list[Annotated[str, Field(pattern=EMAIL_ADDRESS_PATTERN)]] = Field(
-        min_length=1, max_length=10
-    )
+    emails: list[EmailAddress] = Field(min_length=1, max_length=10)
     """Who gets the alerts (1 to 10 addresses; AWS Budgets allows 10 per notification)."""
 
     actual_percent: int = Field(default=80, ge=1, le=1000)
@@ -761,9 +727,7 @@ class MonitoringConfig(StrictModel):
     enabled: bool = True
     """Create the dashboard and alarms. Default on."""
 
-    emails: list[Annotated[str, Field(pattern=EMAIL_ADDRESS_PATTERN)]] = Field(
-        default_factory=list, max_length=20
-    )
+    emails: list[EmailAddress] = Field(default_factory=list, max_length=20)
     """Who gets alarm e-mails (each confirms the SNS subscription once). Default none."""
 
     topic_arn: str | None = Field(
@@ -871,10 +835,10 @@ class EnvironmentConfig(StrictModel):
     storage: StorageConfig = StorageConfig()
     """S3 bucket lifecycle. Default: keep events and media forever."""
 
-    clickhouse: ClickHouseConfig = ClickHouseConfig()
+    clickhouse: ClickHouseConfig = ClickHouseFargateConfig()
     """ClickHouse. Default: one server on Fargate with EFS."""
 
-    edge: EdgeConfig = EdgeConfig()
+    edge: EdgeConfig = CloudFrontEdgeConfig()
     """Public entry point. Default: CloudFront on its own https://*.cloudfront.net name."""
 
     logs: LogsConfig = LogsConfig()

@@ -9,11 +9,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 from . import catalog
 from .errors import ConfigIssue, format_segment
-from .models import EnvironmentConfig
+from .models import (
+    AlbEdgeConfig,
+    ClickHouseFargateConfig,
+    EnvironmentConfig,
+    InternalEdgeConfig,
+)
 
 MIN_POSTGRES_MAJOR = 16
 MIN_VALKEY = (7, 2)
@@ -153,50 +157,12 @@ def _langfuse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             f"is {lf.migration_mode} but langfuse.version {lf.version} is a v3 release: migration "
             "modes apply to v4 only; set it to none or upgrade langfuse.version",
         )
-    for service in ("web", "worker"):
-        size = getattr(lf, service)
-        if size.min_tasks > size.max_tasks:
-            yield ConfigIssue(
-                f"langfuse.{service}.min_tasks",
-                f"({size.min_tasks}) is above langfuse.{service}.max_tasks ({size.max_tasks}): "
-                "raise max_tasks or lower min_tasks",
-            )
-        if not _fargate_memory_fits(size.cpu, size.memory_mib):
-            yield ConfigIssue(
-                f"langfuse.{service}.memory_mib",
-                f"{size.memory_mib} is not a Fargate size for cpu {size.cpu}: "
-                f"{_fargate_memory_hint(size.cpu)}",
-            )
     if cfg.retains_data and lf.web.spot and lf.web.min_tasks < 2:
         yield ConfigIssue(
             "langfuse.web.spot",
             "is on with a single web task in an environment that retains data: a Spot "
             "interruption takes Langfuse down; set langfuse.web.min_tasks to 2 or spot to false",
         )
-
-
-_FARGATE_MEMORY = {
-    256: (512, 2048, 1024),
-    512: (1024, 4096, 1024),
-    1024: (2048, 8192, 1024),
-    2048: (4096, 16384, 1024),
-    4096: (8192, 30720, 1024),
-    8192: (16384, 61440, 4096),
-    16384: (32768, 122880, 8192),
-}
-
-
-def _fargate_memory_fits(cpu: int, memory: int) -> bool:
-    low, high, step = _FARGATE_MEMORY[cpu]
-    if cpu == 256 and memory == 512:
-        return True
-    return low <= memory <= high and (memory - low) % step == 0
-
-
-def _fargate_memory_hint(cpu: int) -> str:
-    low, high, step = _FARGATE_MEMORY[cpu]
-    extra = "512 or " if cpu == 256 else ""
-    return f"use {extra}{low} to {high} MiB in steps of {step}"
 
 
 def _region(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
@@ -292,38 +258,24 @@ def _cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 
 
 def _clickhouse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
-    ch = cfg.clickhouse
-    if ch.mode == "external" and ch.external is None:
+    server = cfg.clickhouse
+    if not isinstance(server, ClickHouseFargateConfig):
+        return
+    tag = _version_tuple(server.image_tag)[:2]
+    v4 = _version_tuple(cfg.langfuse.version)[0] >= 4
+    needed = MIN_CLICKHOUSE_FOR_V4 if v4 else MIN_CLICKHOUSE_FOR_V3
+    if tag < needed:
         yield ConfigIssue(
-            "clickhouse.external",
-            "is required when clickhouse.mode is external: give url, migration_url, user and "
-            "password_secret",
+            "clickhouse.image_tag",
+            f"is {server.image_tag}: Langfuse {cfg.langfuse.version} needs ClickHouse "
+            f"{needed[0]}.{needed[1]} or newer (use 26.4.4.38)",
         )
-    if ch.mode == "fargate":
-        tag = _version_tuple(ch.fargate.image_tag)[:2]
-        v4 = _version_tuple(cfg.langfuse.version)[0] >= 4
-        needed = MIN_CLICKHOUSE_FOR_V4 if v4 else MIN_CLICKHOUSE_FOR_V3
-        if tag < needed:
-            yield ConfigIssue(
-                "clickhouse.fargate.image_tag",
-                f"is {ch.fargate.image_tag}: Langfuse {cfg.langfuse.version} needs ClickHouse "
-                f"{needed[0]}.{needed[1]} or newer (use 26.4.4.38)",
-            )
-        if not _fargate_memory_fits(ch.fargate.cpu, ch.fargate.memory_mib):
-            yield ConfigIssue(
-                "clickhouse.fargate.memory_mib",
-                f"{ch.fargate.memory_mib} is not a Fargate size for cpu {ch.fargate.cpu}: "
-                f"{_fargate_memory_hint(ch.fargate.cpu)}",
-            )
 
 
 def _internal_edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     """edge.mode internal: private entry only, with the user's certificate."""
     edge = cfg.edge
-    if edge.mode != "internal":
-        for name in ("certificate_arn", "allowed_prefix_lists"):
-            if name in edge.model_fields_set:
-                yield ConfigIssue(f"edge.{name}", "only applies to edge.mode internal: remove it")
+    if not isinstance(edge, InternalEdgeConfig):
         return
     if cfg.network.existing is None:
         yield ConfigIssue(
@@ -331,31 +283,14 @@ def _internal_edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "internal needs network.existing: a new VPC would reach the internet through a NAT "
             "gateway with a public address; deploy into your network, whose routes lead out",
         )
-    if edge.domain is None:
-        yield ConfigIssue(
-            "edge.domain",
-            "is required when edge.mode is internal: the host name of certificate_arn, with "
-            "the (private or public) hosted zone for its record",
-        )
-    if edge.certificate_arn is None:
-        yield ConfigIssue(
-            "edge.certificate_arn",
-            "is required when edge.mode is internal: an ACM certificate for edge.domain.name "
-            "(public, imported or from AWS Private CA)",
-        )
-    else:
-        _, _, _, region, account, _ = edge.certificate_arn.split(":", 5)
-        if region != cfg.region:
-            yield ConfigIssue(
-                "edge.certificate_arn",
-                f"is in {region}, but the load balancer needs it in {cfg.region}: import or "
-                "request the certificate there",
-            )
-        if cfg.account and account != cfg.account:
-            yield ConfigIssue(
-                "edge.certificate_arn",
-                f"is in account {account}, not {cfg.account}: use a certificate of this account",
-            )
+    yield from _arn_location(
+        cfg,
+        "edge.certificate_arn",
+        edge.certificate_arn,
+        "the load balancer",
+        "import or request the certificate there",
+        "use a certificate of this account",
+    )
     if not edge.allowed_cidrs and not edge.allowed_prefix_lists:
         yield ConfigIssue(
             "edge.allowed_cidrs",
@@ -395,18 +330,17 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             f"'{domain.name}' is not inside the hosted zone '{domain.zone_name}': use a name "
             f"ending in .{domain.zone_name}",
         )
-    if edge.mode == "alb" and domain is None and not edge.allow_insecure_http:
+    if isinstance(edge, AlbEdgeConfig) and domain is None and not edge.allow_insecure_http:
         yield ConfigIssue(
             "edge.domain",
             "is required when edge.mode is alb (HTTPS needs a certificate for your own domain): "
             "add edge.domain, use edge.mode: cloudfront for HTTPS without a domain, or set "
             "edge.allow_insecure_http: true to accept plain HTTP",
         )
-    if edge.allow_insecure_http and (edge.mode != "alb" or domain is not None):
+    if isinstance(edge, AlbEdgeConfig) and edge.allow_insecure_http and domain is not None:
         yield ConfigIssue(
             "edge.allow_insecure_http",
-            "only applies to edge.mode alb without a domain (every other set-up is HTTPS): "
-            "remove it",
+            "only applies without edge.domain (with a domain, alb serves HTTPS): remove it",
         )
     if edge.mode == "alb" and edge.allowed_cidrs and not edge.ipv4_cidrs:
         yield ConfigIssue(
@@ -446,10 +380,8 @@ RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
 
 
 def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
-    from ..auth.providers import OPTIONAL_FIELDS, PROVIDER_SPECS
-
     auth = cfg.auth
-    https = not cfg.edge.allow_insecure_http
+    https = not cfg.edge.plain_http
     if auth.cognito is not None and auth.cognito.self_signup and not auth.signup:
         yield ConfigIssue(
             "auth.cognito.self_signup",
@@ -469,11 +401,6 @@ def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "auth.password_login",
             "is false but no single sign-on provider is configured, so nobody could log in: add "
             "auth.cognito or auth.providers, or set auth.password_login: true",
-        )
-    if auth.default_project is not None and auth.default_project.role == "NONE":
-        yield ConfigIssue(
-            "auth.default_project.role",
-            "is NONE, which only exists for organizations: use OWNER, ADMIN, MEMBER or VIEWER",
         )
     cognito = auth.cognito
     if cognito is not None:
@@ -511,34 +438,17 @@ def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             yield ConfigIssue(
                 "auth.cognito", "names two federated identity providers alike: rename one"
             )
-        for index, saml in enumerate(cognito.saml):
-            where = f"auth.cognito.saml.{index}"
-            if (saml.metadata_url is None) == (saml.metadata_file is None):
-                yield ConfigIssue(where, "needs exactly one of metadata_url or metadata_file")
-    seen: set[str] = set()
-    for index, provider in enumerate(auth.providers):
-        where = f"auth.providers.{index}"
-        spec = PROVIDER_SPECS[provider.type]
-        if provider.type in seen:
-            yield ConfigIssue(f"{where}.type", f"{provider.type} is configured twice: keep one")
-        seen.add(provider.type)
-        for field in spec.required:
-            if not getattr(provider, field):
-                yield ConfigIssue(
-                    f"{where}.{field}",
-                    f"is required for a {provider.type} provider (Langfuse ignores the provider "
-                    "without it)",
-                )
-        for field in OPTIONAL_FIELDS:
-            if getattr(provider, field) and field not in (*spec.required, *spec.optional):
-                yield ConfigIssue(
-                    f"{where}.{field}", f"does not apply to a {provider.type} provider: remove it"
-                )
-        if not spec.auth_method_and_checks and (provider.client_auth_method or provider.checks):
-            yield ConfigIssue(
-                where,
-                f"sets client_auth_method or checks, which Langfuse does not read for {provider.type}",
-            )
+
+
+def _arn_location(
+    cfg: EnvironmentConfig, where: str, arn: str, user: str, move: str, owner: str
+) -> Iterator[ConfigIssue]:
+    """A resource that ``user`` reads only in the environment's own region and account."""
+    _, _, _, region, account, _ = arn.split(":", 5)
+    if region != cfg.region:
+        yield ConfigIssue(where, f"is in {region}, but {user} needs it in {cfg.region}: {move}")
+    if cfg.account and account != cfg.account:
+        yield ConfigIssue(where, f"is in account {account}, not {cfg.account}: {owner}")
 
 
 def _registry_cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
@@ -546,58 +456,21 @@ def _registry_cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     cache = cfg.registry_cache
     if cache is None:
         return
-    for field in ("dockerhub_credentials_secret", "ghcr_credentials_secret"):
-        arn = getattr(cache, field)
-        if arn is None:
-            continue
-        _, _, _, region, account, _ = arn.split(":", 5)
-        if region != cfg.region:
-            yield ConfigIssue(
-                f"registry_cache.{field}",
-                f"is in {region}, but ECR needs the secret in the environment's region "
-                f"{cfg.region}: copy the secret there",
+    secrets = {
+        "registry_cache.dockerhub_credentials_secret": cache.dockerhub_credentials_secret,
+        "registry_cache.ghcr_credentials_secret": cache.ghcr_credentials_secret,
+    }
+    for where, arn in secrets.items():
+        if arn is not None:
+            yield from _arn_location(
+                cfg, where, arn, "ECR", "copy the secret there", "create the secret there"
             )
-        if cfg.account and account != cfg.account:
-            yield ConfigIssue(
-                f"registry_cache.{field}",
-                f"is in account {account}, but ECR needs it in the environment's account "
-                f"{cfg.account}: create the secret there",
-            )
-    if cache.dockerhub_credentials_secret is None and cache.ghcr_credentials_secret is None:
+    if not any(secrets.values()):
         yield ConfigIssue(
             "registry_cache",
             "names no credentials secret: set dockerhub_credentials_secret and/or "
             "ghcr_credentials_secret, or remove registry_cache",
         )
-
-
-def _url_ports(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
-    """Every URL in the config must name a port TCP has (1 to 65535) if it names one."""
-    urls: list[tuple[str, str]] = []
-    if cfg.clickhouse.external is not None:
-        urls += [
-            ("clickhouse.external.url", cfg.clickhouse.external.url),
-            ("clickhouse.external.migration_url", cfg.clickhouse.external.migration_url),
-        ]
-    cognito = cfg.auth.cognito
-    if cognito is not None:
-        urls += [(f"auth.cognito.oidc.{i}.issuer", o.issuer) for i, o in enumerate(cognito.oidc)]
-        urls += [
-            (f"auth.cognito.saml.{i}.metadata_url", s.metadata_url)
-            for i, s in enumerate(cognito.saml)
-            if s.metadata_url
-        ]
-    for index, provider in enumerate(cfg.auth.providers):
-        for field, value in provider.model_dump().items():
-            if isinstance(value, str) and value.startswith(("http://", "https://")):
-                urls.append((f"auth.providers.{index}.{field}", value))
-    for where, url in urls:
-        try:
-            port = urlsplit(url).port
-        except ValueError:
-            port = -1
-        if port is not None and not 1 <= port <= 65535:
-            yield ConfigIssue(where, "names a port outside 1 to 65535: fix the port in the URL")
 
 
 def _init(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
@@ -700,7 +573,6 @@ def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 
 RULES: tuple[Rule, ...] = (
     _region,
-    _url_ports,
     _tags,
     _network,
     _langfuse,

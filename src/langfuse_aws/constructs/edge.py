@@ -14,7 +14,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from ..config.models import EdgeConfig, WafConfig
+from ..config.models import (
+    AlbEdgeConfig,
+    CloudFrontEdgeConfig,
+    EdgeConfig,
+    InternalEdgeConfig,
+    WafConfig,
+)
 from .cloudfront_edge import CloudFrontEdge
 from .dns import AliasRecords, hosted_zone
 from .load_balancer import LoadBalancer
@@ -62,35 +68,25 @@ class Edge(Construct):
         self.zone: route53.IHostedZone | None = (
             hosted_zone(self, "Zone", domain) if domain else None
         )
-        alb_certificate: acm.ICertificate | None = None
         self.distribution: cloudfront.IDistribution | None = None
         self.regional_web_acl: WebAcl | None = None
-        if edge.mode == "alb" and domain and self.zone:
-            alb_certificate = acm.Certificate(
-                self,
-                "AlbCertificate",
-                domain_name=domain.name,
-                validation=acm.CertificateValidation.from_dns(self.zone),
-            )
-        if edge.mode == "internal" and edge.certificate_arn:
-            alb_certificate = acm.Certificate.from_certificate_arn(
-                self, "InternalCertificate", edge.certificate_arn
-            )
         self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
             vpc=props.vpc,
-            internet_facing=edge.mode == "alb",
-            certificate=alb_certificate,
+            internet_facing=isinstance(edge, AlbEdgeConfig),
+            certificate=self._load_balancer_certificate(edge),
             allowed_cidrs=edge.ipv4_cidrs,
             idle_timeout_seconds=edge.idle_timeout_seconds,
-            client_ingress=edge.mode != "cloudfront",
-            allowed_prefix_lists=list(edge.allowed_prefix_lists),
+            client_ingress=not isinstance(edge, CloudFrontEdgeConfig),
+            allowed_prefix_lists=list(edge.allowed_prefix_lists)
+            if isinstance(edge, InternalEdgeConfig)
+            else [],
             target_port=props.target_port,
             health_path=props.health_path,
             access_logs=props.access_logs,
         )
-        if edge.mode == "cloudfront":
+        if isinstance(edge, CloudFrontEdgeConfig):
             cdn = CloudFrontEdge(
                 self,
                 "Cdn",
@@ -108,22 +104,7 @@ class Edge(Construct):
             target: route53.IAliasRecordTarget = targets.CloudFrontTarget(cdn.distribution)
         else:
             if props.waf.enabled:
-                waf = WebAcl(
-                    self,
-                    "Waf",
-                    config=props.waf,
-                    allowed_cidrs=list(edge.allowed_cidrs),
-                    cloudfront=False,
-                    environment_name=props.environment_name,
-                    log_retention=props.log_retention,
-                )
-                self.regional_web_acl = waf
-                wafv2.CfnWebACLAssociation(
-                    self,
-                    "WafAssociation",
-                    resource_arn=self.load_balancer.alb.load_balancer_arn,
-                    web_acl_arn=waf.arn,
-                )
+                self.regional_web_acl = self._regional_web_acl(props)
             host = domain.name if domain else self.load_balancer.dns_name
             target = targets.LoadBalancerTarget(self.load_balancer.alb)
         self.app_record: route53.ARecord | None = None
@@ -134,7 +115,42 @@ class Edge(Construct):
                 zone=self.zone,
                 record_name=domain.name,
                 target=target,
-                ipv6=edge.mode == "cloudfront" and edge.serves_ipv6,
+                ipv6=isinstance(edge, CloudFrontEdgeConfig) and edge.serves_ipv6,
             ).a_record
-        scheme = "http" if edge.allow_insecure_http else "https"
+        scheme = "http" if edge.plain_http else "https"
         self.public_url = f"{scheme}://{host}"
+
+    def _load_balancer_certificate(self, edge: EdgeConfig) -> acm.ICertificate | None:
+        """alb with a domain: a new DNS-validated certificate; internal: the user's; else none
+        (CloudFront terminates TLS, and plain-HTTP alb has none)."""
+        if isinstance(edge, InternalEdgeConfig):
+            return acm.Certificate.from_certificate_arn(
+                self, "InternalCertificate", edge.certificate_arn
+            )
+        if isinstance(edge, AlbEdgeConfig) and edge.domain and self.zone:
+            return acm.Certificate(
+                self,
+                "AlbCertificate",
+                domain_name=edge.domain.name,
+                validation=acm.CertificateValidation.from_dns(self.zone),
+            )
+        return None
+
+    def _regional_web_acl(self, props: EdgeProps) -> WebAcl:
+        """The REGIONAL web ACL on the load balancer (alb and internal modes)."""
+        waf = WebAcl(
+            self,
+            "Waf",
+            config=props.waf,
+            allowed_cidrs=props.edge.allowed_networks,
+            cloudfront=False,
+            environment_name=props.environment_name,
+            log_retention=props.log_retention,
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WafAssociation",
+            resource_arn=self.load_balancer.alb.load_balancer_arn,
+            web_acl_arn=waf.arn,
+        )
+        return waf

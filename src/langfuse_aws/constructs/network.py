@@ -18,7 +18,7 @@ def _existing_vpc(scope: Construct, existing: ExistingNetworkConfig) -> ec2.IVpc
         scope,
         "Vpc",
         vpc_id=existing.vpc_id,
-        vpc_cidr_block=existing.cidr,
+        vpc_cidr_block=str(existing.cidr),
         availability_zones=list(existing.availability_zones),
         private_subnet_ids=list(existing.private_subnet_ids),
         isolated_subnet_ids=list(existing.data_subnet_ids or existing.private_subnet_ids),
@@ -73,7 +73,7 @@ class Network(Construct):
         vpc = ec2.Vpc(
             self,
             "Vpc",
-            ip_addresses=ec2.IpAddresses.cidr(config.cidr),
+            ip_addresses=ec2.IpAddresses.cidr(str(config.cidr)),
             nat_gateway_provider=nat_instance,
             nat_gateways=1 if config.nat == "instance" else config.nat_gateways,
             # CDK would empty the default security group through a Lambda-backed custom

@@ -50,7 +50,7 @@ class GlobalStack(Stack):
                 self,
                 "Waf",
                 config=config.waf,
-                allowed_cidrs=list(config.edge.allowed_cidrs),
+                allowed_cidrs=config.edge.allowed_networks,
                 cloudfront=True,
                 environment_name=config.name,
                 log_retention=retention_days(config.logs.retention_days),

@@ -9,8 +9,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..auth.login import LoginProps, wire_login
-from ..auth.providers import PROVIDER_SPECS, callback_path
-from ..config.models import EnvironmentConfig
+from ..auth.providers import callback_path
+from ..config.models import ClickHouseFargateConfig, EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
 from ..constructs.backup import Backups
 from ..constructs.budget import CostBudget
@@ -98,12 +98,12 @@ class LangfuseStack(Stack):
         )
 
         clickhouse_server: ClickHouseServer | None = None
-        if config.clickhouse.mode == "fargate":
+        if isinstance(config.clickhouse, ClickHouseFargateConfig):
             clickhouse_server = ClickHouseServer(
                 self,
                 "ClickHouse",
                 cluster=cluster,
-                config=config.clickhouse.fargate,
+                config=config.clickhouse,
                 images=images,
                 retain=retain,
                 backed_up=config.backup.enabled,
@@ -111,8 +111,7 @@ class LangfuseStack(Stack):
             )
             clickhouse: ClickHouseEndpoint = clickhouse_server.endpoint
         else:
-            assert config.clickhouse.external is not None  # guaranteed by config rules
-            clickhouse = external_clickhouse(self, config.clickhouse.external)
+            clickhouse = external_clickhouse(self, config.clickhouse)
 
         if config.backup.enabled:
             Backups(
@@ -329,11 +328,10 @@ class LangfuseStack(Stack):
             description="Langfuse sign-in page",
         )
         for provider in auth.providers:
-            spec = PROVIDER_SPECS[provider.type]
             CfnOutput(
                 self,
                 f"CallbackUrl{provider.type.title().replace('-', '')}",
-                value=f"{self.public_url}{callback_path(spec.callback_id)}",
+                value=f"{self.public_url}{callback_path(provider.type)}",
                 description=f"Register this redirect URI at {provider.type}",
             )
         if self.cognito is not None:
