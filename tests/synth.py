@@ -96,6 +96,7 @@ def task_container(env: SynthesizedEnvironment, service: str) -> dict[str, Any]:
     """The single container definition of the Web, Worker or ClickHouse task definition."""
     for logical_id, resource in env.resources("AWS::ECS::TaskDefinition").items():
         if logical_id.startswith(f"{service}Task"):
+            container: dict[str, Any]
             (container,) = resource["Properties"]["ContainerDefinitions"]
             return container
     raise KeyError(service)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cfn_eval import evaluate, pseudo_parameters
 from synth import SynthesizedEnvironment, task_container
 
 
-def web_env(env: SynthesizedEnvironment) -> dict:
+def web_env(env: SynthesizedEnvironment) -> dict[str, Any]:
     return {e["Name"]: e["Value"] for e in task_container(env, "Web")["Environment"]}
 
 
-def web_secrets(env: SynthesizedEnvironment) -> dict:
+def web_secrets(env: SynthesizedEnvironment) -> dict[str, Any]:
     return {s["Name"]: s["ValueFrom"] for s in task_container(env, "Web")["Secrets"]}
 
 
-def only(resources: dict) -> tuple[str, dict]:
+def only(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     (item,) = resources.items()
     return item
 

@@ -18,7 +18,8 @@ def only(resources: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 def service(env: SynthesizedEnvironment, prefix: str) -> dict[str, Any]:
     (found,) = [v for k, v in env.resources("AWS::ECS::Service").items() if k.startswith(prefix)]
-    return found["Properties"]
+    properties: dict[str, Any] = found["Properties"]
+    return properties
 
 
 def test_valkey_never_evicts_queue_jobs(any_env: SynthesizedEnvironment) -> None:
@@ -105,7 +106,8 @@ def data_bucket(env: SynthesizedEnvironment) -> dict[str, Any]:
     (bucket,) = [
         v for k, v in env.resources("AWS::S3::Bucket").items() if k.startswith("StorageBucket")
     ]
-    return bucket["Properties"]
+    properties: dict[str, Any] = bucket["Properties"]
+    return properties
 
 
 def test_media_never_expires_and_events_only_where_configured(

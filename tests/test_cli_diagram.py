@@ -46,7 +46,9 @@ def test_example_shows_cloudfront_waf_services_and_stores(example: SynthesizedEn
 def test_alb_mode_with_external_clickhouse(alb_domain: SynthesizedEnvironment) -> None:
     text = diagram_of(alb_domain)
     assert "CloudFront" not in text
-    host = alb_domain.config.edge.domain.name
+    domain = alb_domain.config.edge.domain
+    assert domain is not None
+    host = domain.name
     assert f"Internet-facing Application Load Balancer<br/>{host}" in text
     assert "AWS WAF web ACL (REGIONAL)" in text
     assert "External ClickHouse<br/>" in text

@@ -75,7 +75,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     key=st.text(min_size=1, max_size=12),
 )
 def test_mutated_examples_name_the_field(
-    example: dict, choice: int, mutation: str, value: Any, key: str
+    example: dict[str, Any], choice: int, mutation: str, value: Any, key: str
 ) -> None:
     document = copy.deepcopy(example)
     paths = _paths(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -34,11 +35,11 @@ SECRET_LOOKING = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY$|^SALT$|AUTH$|PRIVATE)
 ALLOWED_SECRET_LOOKING_NAMES = {"AUTH_DISABLE_USERNAME_PASSWORD"}  # a true/false flag
 
 
-def environment(container: dict) -> dict:
+def environment(container: dict[str, Any]) -> dict[str, Any]:
     return {item["Name"]: item["Value"] for item in container.get("Environment", [])}
 
 
-def secret_names(container: dict) -> set[str]:
+def secret_names(container: dict[str, Any]) -> set[str]:
     return {item["Name"] for item in container.get("Secrets", [])}
 
 
@@ -111,7 +112,9 @@ def test_headless_start_and_mail_reach_the_containers(headless: SynthesizedEnvir
         "langfuse@acme.io"
     )
     secrets = {item["Name"]: item["ValueFrom"] for item in web["Secrets"]}
-    keys = headless.config.langfuse.init.api_keys_secret
+    init = headless.config.langfuse.init
+    assert init is not None
+    keys = init.api_keys_secret
     assert secrets["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"] == f"{keys}:public_key::"
     assert secrets["LANGFUSE_INIT_PROJECT_SECRET_KEY"] == f"{keys}:secret_key::"
     assert "langfuse/admin-password" in str(secrets["LANGFUSE_INIT_USER_PASSWORD"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from langfuse_aws.config.models import ClickHouseFargateConfig
 from synth import REPO, SynthesizedEnvironment, task_container
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -119,10 +120,9 @@ def test_containers_have_memory_limits_and_langfuse_runs_as_its_image_user(
         size = getattr(any_env.config.langfuse, service.lower())
         assert container["Memory"] == size.memory_mib
         assert container["User"] == "1001:1001"  # USER nextjs / expressjs in Langfuse's images
-    if any_env.config.clickhouse.mode == "fargate":
-        assert task_container(any_env, "ClickHouse")["Memory"] == (
-            any_env.config.clickhouse.fargate.memory_mib
-        )
+    clickhouse = any_env.config.clickhouse
+    if isinstance(clickhouse, ClickHouseFargateConfig):
+        assert task_container(any_env, "ClickHouse")["Memory"] == clickhouse.memory_mib
 
 
 def test_cloudfront_with_a_domain_uses_its_certificate_sni_and_tls12(

@@ -43,7 +43,7 @@ HOLDS_NETWORK_INTERFACES = {
 
 
 def kept(resource: dict[str, Any]) -> bool:
-    return resource.get("DeletionPolicy", "Delete") == "Retain"
+    return bool(resource.get("DeletionPolicy", "Delete") == "Retain")
 
 
 def deletion_protected(resource: dict[str, Any]) -> bool:

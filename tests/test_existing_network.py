@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from langfuse_aws.config.models import InternalEdgeConfig
 from synth import SynthesizedEnvironment
 
 PUBLIC_RESOURCES = (
@@ -71,7 +72,9 @@ def test_internal_load_balancer_with_the_users_certificate(
     }
     https = listeners[443]
     assert https["Protocol"] == "HTTPS"
-    assert https["Certificates"] == [{"CertificateArn": internal.config.edge.certificate_arn}]
+    edge = internal.config.edge
+    assert isinstance(edge, InternalEdgeConfig)
+    assert https["Certificates"] == [{"CertificateArn": edge.certificate_arn}]
     assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
 
@@ -89,15 +92,18 @@ def test_only_the_allowed_networks_reach_it(internal: SynthesizedEnvironment) ->
     ]
     sources = {(r.get("CidrIp") or r.get("SourcePrefixListId"), r["FromPort"]) for r in rules}
     edge = internal.config.edge
+    assert isinstance(edge, InternalEdgeConfig)
     expected = {
-        (s, p) for s in [*edge.allowed_cidrs, *edge.allowed_prefix_lists] for p in (80, 443)
+        (s, p) for s in [*edge.allowed_networks, *edge.allowed_prefix_lists] for p in (80, 443)
     }
     assert sources == expected
     assert not any(r.get("CidrIp") == "0.0.0.0/0" for r in rules)
 
 
 def test_url_is_the_internal_host(internal: SynthesizedEnvironment) -> None:
-    host = internal.config.edge.domain.name
+    domain = internal.config.edge.domain
+    assert domain is not None
+    host = domain.name
     assert internal.main["Outputs"]["LangfuseUrl"]["Value"] == f"https://{host}"
     records = internal.resources("AWS::Route53::RecordSet").values()
     assert any(r["Properties"]["Name"] == f"{host}." for r in records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from langfuse_aws.auth.presignup.handler import (
@@ -15,7 +17,7 @@ from langfuse_aws.auth.presignup.handler import (
 DOMAINS = allowed_domains(" Example.com, corp.example.org ,")
 
 
-def event(email: str, source: str = "PreSignUp_SignUp") -> dict:
+def event(email: str, source: str = "PreSignUp_SignUp") -> dict[str, Any]:
     return {
         "triggerSource": source,
         "request": {"userAttributes": {"email": email}},

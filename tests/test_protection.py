@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from langfuse_aws.config.models import InternalEdgeConfig
 from synth import SynthesizedEnvironment
 
 # Wildcard IAM actions we accept, and why. Everything else must name its actions.
@@ -17,7 +18,8 @@ ACCEPTED_WILDCARD_ACTIONS = {
 def web_acl(env: SynthesizedEnvironment) -> dict[str, Any]:
     stack = env.global_stack if env.config.edge.mode == "cloudfront" else env.main_stack
     (acl,) = env.resources("AWS::WAFv2::WebACL", stack).values()
-    return acl["Properties"]
+    properties: dict[str, Any] = acl["Properties"]
+    return properties
 
 
 def rules_by_name(env: SynthesizedEnvironment) -> dict[str, dict[str, Any]]:
@@ -72,7 +74,8 @@ def test_no_wildcard_iam_action(any_env: SynthesizedEnvironment) -> None:
 def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
     props = resource.get("Properties", {})
     if resource["Type"] == "AWS::IAM::Policy":
-        return props["PolicyDocument"]["Statement"]
+        statements: list[dict[str, Any]] = props["PolicyDocument"]["Statement"]
+        return statements
     if resource["Type"] == "AWS::IAM::Role":
         return [s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
     if resource["Type"] == "AWS::CloudFormation::CustomResource" or "Policies" in props:
@@ -145,7 +148,10 @@ def expected_ingress(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
     else:
         ports = ["80", "443"] if cfg.edge.domain else ["80"]
         # internal mode admits only the listed networks; alb admits everyone without a list.
-        sources = [*cfg.edge.allowed_cidrs, *cfg.edge.allowed_prefix_lists] or ["0.0.0.0/0"]
+        prefix_lists = (
+            cfg.edge.allowed_prefix_lists if isinstance(cfg.edge, InternalEdgeConfig) else []
+        )
+        sources = [*cfg.edge.allowed_networks, *prefix_lists] or ["0.0.0.0/0"]
         table |= {("EdgeLoadBalancer", p, s) for p in ports for s in sources}
     if cfg.network.nat == "instance":
         table.add(("NetworkVpcNat", "all", "VpcCidr"))

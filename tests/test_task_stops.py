@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
 
 from cfn_eval import evaluate, pseudo_parameters
 from synth import SynthesizedEnvironment
@@ -23,7 +24,7 @@ WEB_SERVICE = "Langfuse-example-WebService-def"
 
 def stop_event(
     *, service: str = CLICKHOUSE_SERVICE, status: str = "STOPPED", code: str, reason: str
-) -> dict[str, Any]:
+) -> EventMessageType:
     return {
         "source": "aws.ecs",
         "detail-type": "ECS Task State Change",

@@ -116,7 +116,7 @@ MANAGED_LABEL_NAMESPACES = {
     "AWSManagedRulesKnownBadInputsRuleSet": "awswaf:managed:aws:known-bad-inputs:",
     "AWSManagedRulesAmazonIpReputationList": "awswaf:managed:aws:amazon-ip-list:",
 }
-KNOWN_BAD_IPS = {"198.18.0.66"}
+KNOWN_BAD_IPS: set[str] = {"198.18.0.66"}
 
 
 class UnmodelledStatementError(Exception):
@@ -224,7 +224,7 @@ def _byte_match(body: dict[str, Any], request: Request) -> bool:
             value = value.lower()
         elif transformation["Type"] != "NONE":
             raise UnmodelledStatementError(f"TextTransformation {transformation['Type']}")
-    search = body["SearchString"]
+    search: str = body["SearchString"]
     constraint = body["PositionalConstraint"]
     if constraint == "STARTS_WITH":
         return value.startswith(search)

@@ -56,13 +56,18 @@ class CheckedProvider(DirectProvider):
 _COMMON_FIELDS = frozenset(CheckedProvider.model_fields) | {"type"}
 
 
-class OktaProvider(CheckedProvider):
-    """Okta."""
+class IssuerProvider(CheckedProvider):
+    """A provider Langfuse finds by its OIDC issuer alone."""
+
+    issuer: HttpsUrl
+    """Issuer URL (discovery at <issuer>/.well-known/openid-configuration)."""
+
+
+class OktaProvider(IssuerProvider):
+    """Okta: issuer e.g. https://acme.okta.com."""
 
     variable_prefix: ClassVar[str] = "AUTH_OKTA"
     type: Literal["okta"]
-    issuer: HttpsUrl
-    """Issuer URL, e.g. https://acme.okta.com."""
 
 
 class AzureAdProvider(CheckedProvider):
@@ -111,22 +116,18 @@ class GitLabProvider(CheckedProvider):
     """Self-managed GitLab URL. Default gitlab.com."""
 
 
-class Auth0Provider(CheckedProvider):
-    """Auth0."""
+class Auth0Provider(IssuerProvider):
+    """Auth0: issuer e.g. https://acme.eu.auth0.com."""
 
     variable_prefix: ClassVar[str] = "AUTH_AUTH0"
     type: Literal["auth0"]
-    issuer: HttpsUrl
-    """Issuer URL, e.g. https://acme.eu.auth0.com."""
 
 
-class KeycloakProvider(CheckedProvider):
+class KeycloakProvider(IssuerProvider):
     """Keycloak."""
 
     variable_prefix: ClassVar[str] = "AUTH_KEYCLOAK"
     type: Literal["keycloak"]
-    issuer: HttpsUrl
-    """Issuer URL (the realm), e.g. https://sso.acme.io/realms/acme."""
 
     scope: str | None = None
     """Requested scopes. Default Langfuse's."""
@@ -135,31 +136,25 @@ class KeycloakProvider(CheckedProvider):
     """Button label. Default Keycloak."""
 
 
-class AuthentikProvider(CheckedProvider):
-    """authentik."""
+class AuthentikProvider(IssuerProvider):
+    """authentik: issuer e.g. https://auth.acme.io/application/o/langfuse/."""
 
     variable_prefix: ClassVar[str] = "AUTH_AUTHENTIK"
     type: Literal["authentik"]
-    issuer: HttpsUrl
-    """Issuer URL, e.g. https://auth.acme.io/application/o/langfuse/."""
 
 
-class OneLoginProvider(CheckedProvider):
-    """OneLogin."""
+class OneLoginProvider(IssuerProvider):
+    """OneLogin: issuer e.g. https://acme.onelogin.com/oidc/2."""
 
     variable_prefix: ClassVar[str] = "AUTH_ONELOGIN"
     type: Literal["onelogin"]
-    issuer: HttpsUrl
-    """Issuer URL, e.g. https://acme.onelogin.com/oidc/2."""
 
 
-class JumpCloudProvider(CheckedProvider):
+class JumpCloudProvider(IssuerProvider):
     """JumpCloud."""
 
     variable_prefix: ClassVar[str] = "AUTH_JUMPCLOUD"
     type: Literal["jumpcloud"]
-    issuer: HttpsUrl
-    """Issuer URL, e.g. https://oauth.id.jumpcloud.com/."""
 
     scope: str | None = None
     """Requested scopes. Default Langfuse's."""
@@ -177,13 +172,11 @@ class WorkOsProvider(DirectProvider):
     """WorkOS connection. Default none."""
 
 
-class CustomProvider(CheckedProvider):
+class CustomProvider(IssuerProvider):
     """Any other OIDC provider."""
 
     variable_prefix: ClassVar[str] = "AUTH_CUSTOM"
     type: Literal["custom"]
-    issuer: HttpsUrl
-    """Issuer URL (discovery at <issuer>/.well-known/openid-configuration)."""
 
     name: str = Field(min_length=1)
     """Button label, e.g. Acme SSO."""

@@ -15,6 +15,13 @@ from constructs import Construct
 from ..compliance import acknowledge, control_tower
 from ..config.models import ClickHouseExternalConfig, ClickHouseFargateConfig
 from .cluster import ServiceCluster
+from .fargate import (
+    HealthProbe,
+    Rollout,
+    arm64_task_definition,
+    container_log_group,
+    private_service,
+)
 from .images import ImageRef, ImageSource
 from .removal import data_removal_policy
 from .secret_refs import import_secret
@@ -132,15 +139,10 @@ class ClickHouseServer(Construct):
             ),
             posix_user=efs.PosixUser(uid=CLICKHOUSE_UID, gid=CLICKHOUSE_UID),
         )
-        task = ecs.FargateTaskDefinition(
+        task = arm64_task_definition(
             self,
-            "Task",
             cpu=config.cpu,
-            memory_limit_mib=config.memory_mib,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
+            memory_mib=config.memory_mib,
             volumes=[
                 ecs.Volume(
                     name="data",
@@ -156,8 +158,7 @@ class ClickHouseServer(Construct):
         )
         self.file_system.grant_read_write(task.task_role)
         self.file_system.grant_root_access(task.task_role)
-        log_group = logs.LogGroup(self, "Logs", retention=log_retention)
-        control_tower.log_group(log_group)
+        log_group = container_log_group(self, log_retention)
         control_tower.container_starting_as_root(
             task,
             "The ClickHouse image starts as root to write its configuration and then runs the "
@@ -193,16 +194,9 @@ class ClickHouseServer(Construct):
                 ecs.PortMapping(container_port=HTTP_PORT, name="http"),
                 ecs.PortMapping(container_port=NATIVE_PORT, name="native"),
             ],
-            health_check=ecs.HealthCheck(
-                command=[
-                    "CMD-SHELL",
-                    f"wget -q --spider http://127.0.0.1:{HTTP_PORT}/ping || exit 1",
-                ],
-                interval=Duration.seconds(15),
-                timeout=Duration.seconds(5),
-                retries=5,
-                start_period=Duration.seconds(60),
-            ),
+            health_check=HealthProbe(
+                HTTP_PORT, "/ping", interval_seconds=15, retries=5, start_period_seconds=60
+            ).health_check(),
             ulimits=[ecs.Ulimit(name=ecs.UlimitName.NOFILE, soft_limit=262144, hard_limit=262144)],
             # Fargate's longest grace after SIGTERM: ClickHouse finishes its inserts and
             # flushes its parts to EFS before it exits (a deploy, a scale-in, office hours).
@@ -211,24 +205,19 @@ class ClickHouseServer(Construct):
         container.add_mount_points(
             ecs.MountPoint(container_path=DATA_PATH, source_volume="data", read_only=False)
         )
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, description="Langfuse ClickHouse"
-        )
-        self.service = ecs.FargateService(
+        self.security_group, self.service = private_service(
             self,
-            "Service",
-            cluster=cluster.cluster,
+            cluster=cluster,
             task_definition=task,
-            desired_count=1,
-            min_healthy_percent=0,
-            max_healthy_percent=100,
-            security_groups=[self.security_group],
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            capacity_provider_strategies=[
-                ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)
-            ],
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            service_connect_configuration=ecs.ServiceConnectProps(
+            description="Langfuse ClickHouse",
+            # Never Spot, never two servers on one volume: stop the old task, then start one.
+            rollout=Rollout(
+                desired_count=1,
+                min_healthy_percent=0,
+                max_healthy_percent=100,
+                capacity=[ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)],
+            ),
+            service_connect=ecs.ServiceConnectProps(
                 namespace=cluster.namespace.namespace_arn,
                 services=[
                     ecs.ServiceConnectService(
@@ -243,7 +232,6 @@ class ClickHouseServer(Construct):
         # With the circuit breaker on, a task that fails to mount EFS rolls the whole stack
         # back: start ClickHouse only once every mount target is available.
         self.service.node.add_dependency(self.file_system.mount_targets_available)
-        cluster.host(self.service)
         self.file_system.connections.allow_default_port_from(self.security_group)
         self.endpoint = ClickHouseEndpoint(
             url=f"http://{HTTP_ALIAS}:{HTTP_PORT}",

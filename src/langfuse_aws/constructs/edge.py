@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
@@ -19,12 +18,11 @@ from ..config.models import (
     CloudFrontEdgeConfig,
     EdgeConfig,
     InternalEdgeConfig,
-    WafConfig,
 )
 from .cloudfront_edge import CloudFrontEdge
 from .dns import AliasRecords, hosted_zone
 from .load_balancer import LoadBalancer
-from .waf import WebAcl
+from .waf import WebAcl, WebAclProps
 
 
 @dataclass(frozen=True)
@@ -32,13 +30,12 @@ class EdgeProps:
     """What the edge needs: its settings, the network, and what the us-east-1 stack made."""
 
     edge: EdgeConfig
-    waf: WafConfig
+    web_acl: WebAclProps | None
+    """The REGIONAL web ACL's settings (alb and internal modes); None when WAF is off."""
     vpc: ec2.IVpc
     access_logs: s3.IBucket
     target_port: int
     health_path: str
-    environment_name: str
-    log_retention: logs.RetentionDays
     cloudfront_certificate: acm.ICertificate | None = None
     """us-east-1 certificate for edge.domain (cloudfront mode with a domain)."""
     cloudfront_web_acl_arn: str | None = None
@@ -103,8 +100,8 @@ class Edge(Construct):
             host = domain.name if domain else cdn.domain_name
             target: route53.IAliasRecordTarget = targets.CloudFrontTarget(cdn.distribution)
         else:
-            if props.waf.enabled:
-                self.regional_web_acl = self._regional_web_acl(props)
+            if props.web_acl is not None:
+                self.regional_web_acl = self._regional_web_acl(props.web_acl)
             host = domain.name if domain else self.load_balancer.dns_name
             target = targets.LoadBalancerTarget(self.load_balancer.alb)
         self.app_record: route53.ARecord | None = None
@@ -136,17 +133,9 @@ class Edge(Construct):
             )
         return None
 
-    def _regional_web_acl(self, props: EdgeProps) -> WebAcl:
+    def _regional_web_acl(self, props: WebAclProps) -> WebAcl:
         """The REGIONAL web ACL on the load balancer (alb and internal modes)."""
-        waf = WebAcl(
-            self,
-            "Waf",
-            config=props.waf,
-            allowed_cidrs=props.edge.allowed_networks,
-            cloudfront=False,
-            environment_name=props.environment_name,
-            log_retention=props.log_retention,
-        )
+        waf = WebAcl(self, "Waf", props=props, cloudfront=False)
         wafv2.CfnWebACLAssociation(
             self,
             "WafAssociation",

@@ -16,6 +16,13 @@ from constructs import Construct
 from ..compliance import acknowledge, control_tower
 from ..config.models import TaskSize
 from .cluster import ServiceCluster
+from .fargate import (
+    HealthProbe,
+    Rollout,
+    arm64_task_definition,
+    container_log_group,
+    private_service,
+)
 from .images import ImageRef, ImageSource
 
 LANGFUSE_IMAGE_USER = "1001:1001"
@@ -59,10 +66,9 @@ class LangfuseServiceProps:
 class LangfuseService(Construct):
     """One Langfuse process type as an autoscaled Fargate service.
 
-    Deployment circuit breaker with rollback, CPU target tracking between the configured
-    bounds, a container health check with wget to 127.0.0.1 (the images have no curl and
-    busybox wget tries IPv6 first for localhost), JSON logs with retention, Spot only when the
-    config allows it, and ECS Exec only when the config turns it on.
+    Our Fargate defaults (``fargate.py``: ARM64, logs, health check, circuit breaker), CPU
+    target tracking between the configured bounds, Spot only when the config allows it, and
+    ECS Exec only when the config turns it on.
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: LangfuseServiceProps) -> None:
@@ -70,18 +76,8 @@ class LangfuseService(Construct):
         cluster, size, port = props.cluster, props.size, props.port
         health_path, enable_exec = props.health_path, props.enable_exec
         self.port = port
-        self.task_definition = ecs.FargateTaskDefinition(
-            self,
-            "Task",
-            cpu=size.cpu,
-            memory_limit_mib=size.memory_mib,
-            runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.ARM64,
-                operating_system_family=ecs.OperatingSystemFamily.LINUX,
-            ),
-        )
-        self.log_group = logs.LogGroup(self, "Logs", retention=props.log_retention)
-        control_tower.log_group(self.log_group)
+        self.task_definition = arm64_task_definition(self, cpu=size.cpu, memory_mib=size.memory_mib)
+        self.log_group = container_log_group(self, props.log_retention)
         self.container = self.task_definition.add_container(
             "langfuse",
             image=props.images.container_image(props.image, self.task_definition),
@@ -92,16 +88,9 @@ class LangfuseService(Construct):
             secrets=props.secrets,
             port_mappings=[ecs.PortMapping(container_port=port, name="http")],
             logging=ecs.LogDriver.aws_logs(stream_prefix=id_.lower(), log_group=self.log_group),
-            health_check=ecs.HealthCheck(
-                command=[
-                    "CMD-SHELL",
-                    f"wget -q --spider http://127.0.0.1:{port}{health_path} || exit 1",
-                ],
-                interval=Duration.seconds(30),
-                timeout=Duration.seconds(5),
-                retries=3,
-                start_period=Duration.seconds(120),
-            ),
+            health_check=HealthProbe(
+                port, health_path, interval_seconds=30, retries=3, start_period_seconds=120
+            ).health_check(),
             stop_timeout=Duration.seconds(60),
         )
         control_tower.container_with_writable_root(
@@ -115,28 +104,21 @@ class LangfuseService(Construct):
             "These environment variables are Langfuse's non-secret settings (URLs, host names, "
             "bucket, flags); every credential reaches the container as an ECS secret.",
         )
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=cluster.cluster.vpc, description=f"Langfuse {id_.lower()}"
-        )
-        self.service = ecs.FargateService(
+        self.security_group, self.service = private_service(
             self,
-            "Service",
-            cluster=cluster.cluster,
+            cluster=cluster,
             task_definition=self.task_definition,
-            desired_count=size.min_tasks,
-            min_healthy_percent=100,
-            max_healthy_percent=200,
-            capacity_provider_strategies=capacity_strategy(size),
-            security_groups=[self.security_group],
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            enable_execute_command=enable_exec,
-            health_check_grace_period=props.health_check_grace,
-            service_connect_configuration=ecs.ServiceConnectProps(
-                namespace=cluster.namespace.namespace_arn
+            description=f"Langfuse {id_.lower()}",
+            rollout=Rollout(
+                desired_count=size.min_tasks,
+                min_healthy_percent=100,
+                max_healthy_percent=200,
+                capacity=capacity_strategy(size),
             ),
+            service_connect=ecs.ServiceConnectProps(namespace=cluster.namespace.namespace_arn),
+            enable_execute_command=enable_exec,
+            health_check_grace=props.health_check_grace,
         )
-        cluster.host(self.service)
         if enable_exec:
             acknowledge(
                 self.task_definition.task_role,

@@ -7,9 +7,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ..compliance import acknowledge, control_tower
+from ..compliance import acknowledge
 from ..config.models import StorageConfig
-from .removal import data_removal_policy
+from .buckets import hardened_bucket
 
 EVENTS_PREFIX = "events/"
 MEDIA_PREFIX = "media/"
@@ -26,15 +26,9 @@ class LogBucket(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
         super().__init__(scope, id_)
-        self.bucket = s3.Bucket(
+        self.bucket = hardened_bucket(
             self,
-            "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            # CloudFront standard logging writes with ACLs, so the bucket owner must own them.
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            versioned=True,
+            retain=retain,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireLogs",
@@ -42,10 +36,8 @@ class LogBucket(Construct):
                     noncurrent_version_expiration=Duration.days(7),
                 )
             ],
-            removal_policy=data_removal_policy(retain),
-            auto_delete_objects=not retain,
+            receives_logs=True,
         )
-        control_tower.bucket(self.bucket, log_bucket=True)
         acknowledge(
             self.bucket,
             "AwsSolutions-S1",
@@ -86,20 +78,13 @@ class Storage(Construct):
                     expiration=Duration.days(config.events_expiry_days),
                 )
             )
-        self.bucket = s3.Bucket(
+        self.bucket = hardened_bucket(
             self,
-            "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
+            retain=retain,
             lifecycle_rules=rules,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="s3/langfuse/",
-            removal_policy=data_removal_policy(retain),
-            auto_delete_objects=not retain,
+            access_logs=access_logs,
+            access_logs_prefix="s3/langfuse/",
         )
-        control_tower.bucket(self.bucket, log_bucket=False)
 
     def allow_browser_uploads(self, origin: str) -> None:
         """Let the Langfuse UI at ``origin`` PUT media straight to the bucket.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -138,6 +139,16 @@ def _label(key: str) -> wafv2.CfnWebACL.StatementProperty:
     )
 
 
+@dataclass(frozen=True)
+class WebAclProps:
+    """The environment's WAF settings and allow-list, the same for either scope."""
+
+    config: WafConfig
+    allowed_cidrs: list[str]
+    environment_name: str
+    log_retention: logs.RetentionDays
+
+
 class WebAcl(Construct):
     """Web ACL: optional IP allow-list, per-IP rate limits per kind of traffic, managed rules.
 
@@ -151,15 +162,13 @@ class WebAcl(Construct):
         scope: Construct,
         id_: str,
         *,
-        config: WafConfig,
-        allowed_cidrs: list[str],
+        props: WebAclProps,
         cloudfront: bool,
-        environment_name: str,
-        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
+        config, allowed_cidrs = props.config, props.allowed_cidrs
         waf_scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
-        self.metric_name = f"Langfuse-{environment_name}"
+        self.metric_name = f"Langfuse-{props.environment_name}"
         rules: list[wafv2.CfnWebACL.RuleProperty] = []
         if allowed_cidrs:
             rules.append(
@@ -201,7 +210,7 @@ class WebAcl(Construct):
             visibility_config=_visibility(self.metric_name),
             description="Langfuse edge protection",
         )
-        self._log_requests(environment_name, log_retention)
+        self._log_requests(props.environment_name, props.log_retention)
 
     def _allow_list(
         self, allowed_cidrs: list[str], waf_scope: str

@@ -6,7 +6,7 @@ the main stack, so these alarms sit in a stack of their own that follows the mai
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Environment, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
@@ -14,7 +14,7 @@ from constructs import Construct
 from ..config.models import EnvironmentConfig
 from ..constructs.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from ..constructs.waf import blocked_requests
-from .global_stack import GLOBAL_REGION
+from .global_stack import GLOBAL_REGION, GlobalRegionStack
 
 # CloudFront 5xx share (percent) that alarms, once a 5-minute period has enough requests for
 # a share to mean something (one failed request of three is not an outage).
@@ -37,7 +37,7 @@ def cloudfront_5xx_rate(distribution_id: str) -> cloudwatch.MathExpression:
     )
 
 
-class EdgeAlarmsStack(Stack):
+class EdgeAlarmsStack(GlobalRegionStack):
     """``langfuse-<env>-cloudfront-5xx-rate`` and ``langfuse-<env>-waf-blocked`` in us-east-1."""
 
     def __init__(
@@ -50,12 +50,7 @@ class EdgeAlarmsStack(Stack):
         web_acl_metric: str | None,
     ) -> None:
         super().__init__(
-            scope,
-            id_,
-            env=Environment(account=config.account, region=GLOBAL_REGION),
-            cross_region_references=True,
-            description=f"Langfuse {config.name}: us-east-1 alarms on CloudFront and its WAF",
-            termination_protection=config.retains_data,
+            scope, id_, config=config, description="us-east-1 alarms on CloudFront and its WAF"
         )
         monitoring = config.monitoring
         prefix = f"langfuse-{config.name}"

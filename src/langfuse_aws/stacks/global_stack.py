@@ -9,7 +9,7 @@ from constructs import Construct
 from ..config.models import EnvironmentConfig
 from ..constructs.dns import hosted_zone
 from ..constructs.log_retention import retention_days
-from ..constructs.waf import WebAcl
+from ..constructs.waf import WebAcl, WebAclProps
 
 GLOBAL_REGION = "us-east-1"
 
@@ -22,6 +22,18 @@ def needs_global_stack(cfg: EnvironmentConfig) -> bool:
     return cloudfront_domain or cloudfront_waf or cognito_domain_name(cfg) is not None
 
 
+def web_acl_props(cfg: EnvironmentConfig) -> WebAclProps | None:
+    """The web ACL's settings for either scope; None when the YAML turns WAF off."""
+    if not cfg.waf.enabled:
+        return None
+    return WebAclProps(
+        config=cfg.waf,
+        allowed_cidrs=cfg.edge.allowed_networks,
+        environment_name=cfg.name,
+        log_retention=retention_days(cfg.logs.retention_days),
+    )
+
+
 def cognito_domain_name(cfg: EnvironmentConfig) -> str | None:
     """auth.<app host> when the Cognito login page has a custom domain."""
     cognito = cfg.auth.cognito
@@ -30,31 +42,39 @@ def cognito_domain_name(cfg: EnvironmentConfig) -> str | None:
     return f"auth.{cfg.edge.domain.name}"
 
 
-class GlobalStack(Stack):
+class GlobalRegionStack(Stack):
+    """A stack of the environment in us-east-1, where CloudFront's certificates, web ACLs and
+    metrics live; it is protected like the main stack."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, config: EnvironmentConfig, description: str
+    ) -> None:
+        super().__init__(
+            scope,
+            id_,
+            env=Environment(account=config.account, region=GLOBAL_REGION),
+            cross_region_references=True,
+            description=f"Langfuse {config.name}: {description}",
+            termination_protection=config.retains_data,
+        )
+
+
+class GlobalStack(GlobalRegionStack):
     """What must live in us-east-1: CloudFront and Cognito-domain certificates, the CLOUDFRONT WAF."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
             scope,
             id_,
-            env=Environment(account=config.account, region=GLOBAL_REGION),
-            cross_region_references=True,
-            description=f"Langfuse {config.name}: us-east-1 resources for CloudFront and Cognito",
-            termination_protection=config.retains_data,
+            config=config,
+            description="us-east-1 resources for CloudFront and Cognito",
         )
         self.cloudfront_certificate: acm.ICertificate | None = None
         self.cognito_certificate: acm.ICertificate | None = None
         self.web_acl: WebAcl | None = None
-        if config.edge.mode == "cloudfront" and config.waf.enabled:
-            self.web_acl = WebAcl(
-                self,
-                "Waf",
-                config=config.waf,
-                allowed_cidrs=config.edge.allowed_networks,
-                cloudfront=True,
-                environment_name=config.name,
-                log_retention=retention_days(config.logs.retention_days),
-            )
+        web_acl = web_acl_props(config)
+        if config.edge.mode == "cloudfront" and web_acl is not None:
+            self.web_acl = WebAcl(self, "Waf", props=web_acl, cloudfront=True)
         domain = config.edge.domain
         if domain is None:
             return

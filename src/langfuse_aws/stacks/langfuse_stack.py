@@ -33,7 +33,7 @@ from ..constructs.office_hours import OfficeHours, ScheduledService
 from ..constructs.secret_refs import import_secret
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract, metrics
-from .global_stack import cognito_domain_name
+from .global_stack import cognito_domain_name, web_acl_props
 
 
 class LangfuseStack(Stack):
@@ -128,13 +128,11 @@ class LangfuseStack(Stack):
             "Edge",
             props=EdgeProps(
                 edge=config.edge,
-                waf=config.waf,
+                web_acl=web_acl_props(config),
                 vpc=vpc,
                 access_logs=access_logs.bucket,
                 target_port=contract.WEB_PORT,
                 health_path=contract.WEB_HEALTH_PATH,
-                environment_name=config.name,
-                log_retention=retention,
                 cloudfront_certificate=cloudfront_certificate,
                 cloudfront_web_acl_arn=cloudfront_web_acl_arn,
             ),
