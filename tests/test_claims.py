@@ -59,6 +59,19 @@ def test_every_service_rolls_back_a_failed_deployment(any_env: SynthesizedEnviro
         assert breaker == {"Enable": True, "Rollback": True}, logical_id
 
 
+def test_every_task_runs_on_arm64_linux(any_env: SynthesizedEnvironment) -> None:
+    """README: Langfuse web and worker (and ClickHouse) on Fargate ARM64."""
+    tasks = any_env.resources("AWS::ECS::TaskDefinition")
+    expected_tasks = 2 if any_env.config.clickhouse.mode == "external" else 3
+    assert len(tasks) == expected_tasks
+    for logical_id, task in tasks.items():
+        assert task["Properties"]["RuntimePlatform"] == {
+            "CpuArchitecture": "ARM64",
+            "OperatingSystemFamily": "LINUX",
+        }, logical_id
+        assert task["Properties"]["RequiresCompatibilities"] == ["FARGATE"], logical_id
+
+
 def test_spot_only_where_the_yaml_asks(any_env: SynthesizedEnvironment) -> None:
     """README: Spot only where the YAML asks, and then it really runs there: ECS places a
     strategy's base first, so a single task keeps no FARGATE base; two or more keep one."""

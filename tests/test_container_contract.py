@@ -70,7 +70,7 @@ def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment
         SHARED_ENV
         | WEB_ONLY_ENV
         | expected_extra_env(any_env)
-        | auth_variable_names(any_env.config)
+        | auth_variable_names(any_env.config.auth)
         | init_env
     )
     assert set(environment(web)) == expected
@@ -97,7 +97,7 @@ def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> N
         init.add("LANGFUSE_INIT_USER_PASSWORD")
     assert secret_names(task_container(any_env, "Worker")) == shared
     web = secret_names(task_container(any_env, "Web"))
-    assert web == shared | auth_secret_names(any_env.config) | init
+    assert web == shared | auth_secret_names(any_env.config.auth) | init
 
 
 def test_headless_start_and_mail_reach_the_containers(headless: SynthesizedEnvironment) -> None:

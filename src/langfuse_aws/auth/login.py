@@ -14,7 +14,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
-from ..config.models import EnvironmentConfig
+from ..config.models import AuthConfig
 from ..constructs.secret_refs import import_secret
 from .cognito import CognitoAuth, CognitoCustomDomain
 from .providers import provider_secret_name
@@ -25,7 +25,8 @@ from .web_variables import COGNITO_SECRET, access_environment, cognito_environme
 class LoginProps:
     """What the login needs from the rest of the environment."""
 
-    config: EnvironmentConfig
+    auth: AuthConfig
+    environment_name: str
     public_url: str
     retain: bool
     log_retention: logs.RetentionDays
@@ -47,15 +48,15 @@ class Login:
 
 def wire_login(scope: Construct, props: LoginProps) -> Login:
     """Create Cognito (if configured) in ``scope`` and collect web's auth settings."""
-    config = props.config
-    environment = access_environment(config)
+    auth = props.auth
+    environment = access_environment(auth)
     secrets: dict[str, secretsmanager.ISecret] = {
         provider_secret_name(p): import_secret(
             scope, f"{p.type.title().replace('-', '')}ClientSecret", p.client_secret_secret
         )
-        for p in config.auth.providers
+        for p in auth.providers
     }
-    cognito_config = config.auth.cognito
+    cognito_config = auth.cognito
     if cognito_config is None:
         return Login(cognito=None, environment=environment, secrets=secrets)
     custom_domain = None
@@ -70,7 +71,7 @@ def wire_login(scope: Construct, props: LoginProps) -> Login:
         scope,
         "Auth",
         config=cognito_config,
-        environment_name=config.name,
+        environment_name=props.environment_name,
         public_url=props.public_url,
         retain=props.retain,
         log_retention=props.log_retention,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from ..config.models import EnvironmentConfig
+from ..config.models import AuthConfig
 from .providers import provider_environment, provider_secret_name
 
 COGNITO_SECRET = "AUTH_COGNITO_CLIENT_SECRET"
 
 
-def access_environment(cfg: EnvironmentConfig) -> dict[str, str]:
+def access_environment(auth: AuthConfig) -> dict[str, str]:
     """Langfuse-wide access settings (password login, sign-up, enforcement, defaults)."""
-    auth = cfg.auth
     env = {
         "AUTH_DISABLE_USERNAME_PASSWORD": str(not auth.password_login).lower(),
         "AUTH_DISABLE_SIGNUP": str(not auth.signup).lower(),
@@ -39,17 +38,17 @@ def cognito_environment(client_id: str, issuer: str, allow_account_linking: bool
     }
 
 
-def auth_variable_names(cfg: EnvironmentConfig) -> set[str]:
-    """Names of every plain auth variable web gets for ``cfg`` (for contract tests)."""
-    names = set(access_environment(cfg))
-    if cfg.auth.cognito is not None:
+def auth_variable_names(auth: AuthConfig) -> set[str]:
+    """Names of every plain auth variable web gets for ``auth`` (for contract tests)."""
+    names = set(access_environment(auth))
+    if auth.cognito is not None:
         names |= set(cognito_environment("", "", False))
     return names
 
 
-def auth_secret_names(cfg: EnvironmentConfig) -> set[str]:
-    """Names of every auth secret web gets for ``cfg``."""
-    names = {provider_secret_name(p) for p in cfg.auth.providers}
-    if cfg.auth.cognito is not None:
+def auth_secret_names(auth: AuthConfig) -> set[str]:
+    """Names of every auth secret web gets for ``auth``."""
+    names = {provider_secret_name(p) for p in auth.providers}
+    if auth.cognito is not None:
         names.add(COGNITO_SECRET)
     return names

@@ -13,7 +13,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..compliance import acknowledge, control_tower
-from ..config.models import ClickHouseExternalConfig, ClickHouseFargateConfig
+from ..config.models import ClickHouseConfig, ClickHouseExternalConfig, ClickHouseFargateConfig
 from .cluster import ServiceCluster
 from .fargate import (
     HealthProbe,
@@ -89,14 +89,11 @@ class ClickHouseServer(Construct):
         scope: Construct,
         id_: str,
         *,
-        cluster: ServiceCluster,
         config: ClickHouseFargateConfig,
-        images: ImageSource,
-        retain: bool,
-        backed_up: bool,
-        log_retention: logs.RetentionDays,
+        props: ClickHouseServerProps,
     ) -> None:
         super().__init__(scope, id_)
+        cluster, images, retain = props.cluster, props.images, props.retain
         vpc = cluster.cluster.vpc
         self.password = unrotated_secret(
             self,
@@ -127,7 +124,7 @@ class ClickHouseServer(Construct):
             control_tower.GUARD + "efs_automatic_backups_enabled_check",
             "The environment's AWS Backup plan backs this file system up daily into its own "
             "vault (backup.enabled); EFS's automatic backups would be a second, paid copy."
-            if backed_up
+            if props.backed_up
             else "This environment's YAML turns backups off (backup.enabled: false), so its "
             "ClickHouse data is meant to be rebuilt, not restored.",
         )
@@ -158,7 +155,7 @@ class ClickHouseServer(Construct):
         )
         self.file_system.grant_read_write(task.task_role)
         self.file_system.grant_root_access(task.task_role)
-        log_group = container_log_group(self, log_retention)
+        log_group = container_log_group(self, props.log_retention)
         control_tower.container_starting_as_root(
             task,
             "The ClickHouse image starts as root to write its configuration and then runs the "
@@ -257,6 +254,28 @@ class ClickHouseServer(Construct):
             self.security_group.connections.allow_from(
                 peer, ec2.Port.tcp(NATIVE_PORT), "ClickHouse native"
             )
+
+
+@dataclass(frozen=True)
+class ClickHouseServerProps:
+    """What a ClickHouse server on Fargate needs besides its own settings."""
+
+    cluster: ServiceCluster
+    images: ImageSource
+    retain: bool
+    backed_up: bool
+    log_retention: logs.RetentionDays
+
+
+def clickhouse_for(
+    scope: Construct, config: ClickHouseConfig, props: ClickHouseServerProps
+) -> tuple[ClickHouseServer | None, ClickHouseEndpoint]:
+    """The server this environment runs (``ClickHouse``), if any, and the endpoint Langfuse
+    uses: the server's, or the external service's."""
+    if isinstance(config, ClickHouseFargateConfig):
+        server = ClickHouseServer(scope, "ClickHouse", config=config, props=props)
+        return server, server.endpoint
+    return None, external_clickhouse(scope, config)
 
 
 def external_clickhouse(scope: Construct, config: ClickHouseExternalConfig) -> ClickHouseEndpoint:

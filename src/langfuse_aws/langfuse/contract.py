@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
-from ..config.models import EnvironmentConfig, TaskSize
+from ..config.models import InitConfig, LangfuseConfig, TaskSize
+from ..constructs.clickhouse import ClickHouseEndpoint
 from ..constructs.images import ImageRef
 from ..constructs.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
 from . import metrics
@@ -55,12 +56,7 @@ class LangfuseRuntime:
     redis_host: str
     redis_port: int
     redis_auth: secretsmanager.ISecret
-    clickhouse_url: str
-    clickhouse_migration_url: str
-    clickhouse_user: str
-    clickhouse_password: secretsmanager.ISecret
-    clickhouse_cluster_enabled: bool
-    clickhouse_migration_ssl: bool
+    clickhouse: ClickHouseEndpoint
     nextauth_secret: secretsmanager.ISecret
     salt: secretsmanager.ISecret
     encryption_key: secretsmanager.ISecret
@@ -71,15 +67,13 @@ class LangfuseRuntime:
     init_user_password: secretsmanager.ISecret | None = None
 
 
-def web_image(cfg: EnvironmentConfig) -> ImageRef:
+def web_image(lf: LangfuseConfig) -> ImageRef:
     """The web image of the configured release; web and worker always share one tag."""
-    lf = cfg.langfuse
     return ImageRef(lf.registry, WEB_IMAGE, lf.version, lf.web_digest)
 
 
-def worker_image(cfg: EnvironmentConfig) -> ImageRef:
+def worker_image(lf: LangfuseConfig) -> ImageRef:
     """The worker image of the configured release."""
-    lf = cfg.langfuse
     return ImageRef(lf.registry, WORKER_IMAGE, lf.version, lf.worker_digest)
 
 
@@ -88,33 +82,31 @@ def node_options(size: TaskSize) -> str:
     return f"--max-old-space-size={int(size.memory_mib * NODE_HEAP_SHARE)}"
 
 
-def keep_alive_timeout_ms(cfg: EnvironmentConfig) -> str:
+def keep_alive_timeout_ms(idle_timeout_seconds: int) -> str:
     """Node's keep-alive must outlast the load balancer's idle timeout, or it returns 502s."""
-    return str((cfg.edge.idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS) * 1000)
+    return str((idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS) * 1000)
 
 
-def _shared_environment(
-    cfg: EnvironmentConfig, rt: LangfuseRuntime, size: TaskSize
-) -> dict[str, str]:
+def _shared_environment(lf: LangfuseConfig, rt: LangfuseRuntime, size: TaskSize) -> dict[str, str]:
     env = {
         "NODE_ENV": "production",
         "HOSTNAME": "0.0.0.0",
         "TZ": "UTC",
         "NEXTAUTH_URL": rt.public_url,
         "NODE_OPTIONS": node_options(size),
-        "TELEMETRY_ENABLED": str(cfg.langfuse.telemetry_enabled).lower(),
+        "TELEMETRY_ENABLED": str(lf.telemetry_enabled).lower(),
         "LANGFUSE_LOG_FORMAT": "json",
-        "LANGFUSE_LOG_LEVEL": cfg.langfuse.log_level,
+        "LANGFUSE_LOG_LEVEL": lf.log_level,
         "DATABASE_NAME": rt.database_name,
-        "CLICKHOUSE_URL": rt.clickhouse_url,
-        "CLICKHOUSE_MIGRATION_URL": rt.clickhouse_migration_url,
-        "CLICKHOUSE_USER": rt.clickhouse_user,
-        "CLICKHOUSE_CLUSTER_ENABLED": str(rt.clickhouse_cluster_enabled).lower(),
+        "CLICKHOUSE_URL": rt.clickhouse.url,
+        "CLICKHOUSE_MIGRATION_URL": rt.clickhouse.migration_url,
+        "CLICKHOUSE_USER": rt.clickhouse.user,
+        "CLICKHOUSE_CLUSTER_ENABLED": str(rt.clickhouse.cluster_enabled).lower(),
         "REDIS_HOST": rt.redis_host,
         "REDIS_PORT": str(rt.redis_port),
         "REDIS_TLS_ENABLED": "true",
     }
-    if rt.clickhouse_migration_ssl:
+    if rt.clickhouse.migration_ssl:
         env["CLICKHOUSE_MIGRATION_SSL"] = "true"
     for kind, prefix in (
         ("EVENT_UPLOAD", EVENTS_PREFIX),
@@ -125,15 +117,14 @@ def _shared_environment(
         env[f"LANGFUSE_S3_{kind}_REGION"] = rt.region
         env[f"LANGFUSE_S3_{kind}_PREFIX"] = prefix
     env["LANGFUSE_S3_BATCH_EXPORT_ENABLED"] = "true"
-    env.update(MIGRATION_VARIABLES[cfg.langfuse.migration_mode])
-    if cfg.langfuse.email is not None:
-        env["EMAIL_FROM_ADDRESS"] = cfg.langfuse.email.from_address
+    env.update(MIGRATION_VARIABLES[lf.migration_mode])
+    if lf.email is not None:
+        env["EMAIL_FROM_ADDRESS"] = lf.email.from_address
     return env
 
 
-def init_environment(cfg: EnvironmentConfig) -> dict[str, str]:
+def init_environment(init: InitConfig | None) -> dict[str, str]:
     """LANGFUSE_INIT_* values that are not secret (web/src/initialize.ts reads them)."""
-    init = cfg.langfuse.init
     if init is None:
         return {}
     values = {
@@ -147,23 +138,28 @@ def init_environment(cfg: EnvironmentConfig) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def web_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, str]:
-    """Plain (non-secret) variables of the web container."""
-    env = _shared_environment(cfg, rt, cfg.langfuse.web)
+def web_environment(
+    lf: LangfuseConfig, rt: LangfuseRuntime, *, idle_timeout_seconds: int
+) -> dict[str, str]:
+    """Plain (non-secret) variables of the web container, behind a load balancer that closes
+    idle connections after ``idle_timeout_seconds``."""
+    env = _shared_environment(lf, rt, lf.web)
     env["PORT"] = str(WEB_PORT)
-    env["KEEP_ALIVE_TIMEOUT"] = keep_alive_timeout_ms(cfg)
+    env["KEEP_ALIVE_TIMEOUT"] = keep_alive_timeout_ms(idle_timeout_seconds)
     if rt.public_url.startswith("https://"):
         env["LANGFUSE_CSP_ENFORCE_HTTPS"] = "true"
     env.update(rt.auth_environment)
-    env.update(init_environment(cfg))
+    env.update(init_environment(lf.init))
     return env
 
 
-def worker_environment(cfg: EnvironmentConfig, rt: LangfuseRuntime) -> dict[str, str]:
+def worker_environment(
+    lf: LangfuseConfig, rt: LangfuseRuntime, *, publishes_queue_metrics: bool
+) -> dict[str, str]:
     """Plain (non-secret) variables of the worker container."""
-    env = _shared_environment(cfg, rt, cfg.langfuse.worker)
+    env = _shared_environment(lf, rt, lf.worker)
     env["PORT"] = str(WORKER_PORT)
-    if cfg.monitoring.publishes_queue_metrics:
+    if publishes_queue_metrics:
         env[metrics.PUBLISHING_VARIABLE] = "true"
         # Langfuse's CloudWatch client takes its region from the SDK's default chain.
         env["AWS_REGION"] = rt.region
@@ -178,7 +174,7 @@ def _shared_secrets(rt: LangfuseRuntime) -> dict[str, ecs.Secret]:
         "NEXTAUTH_SECRET": ecs.Secret.from_secrets_manager(rt.nextauth_secret),
         "SALT": ecs.Secret.from_secrets_manager(rt.salt),
         "ENCRYPTION_KEY": ecs.Secret.from_secrets_manager(rt.encryption_key),
-        "CLICKHOUSE_PASSWORD": ecs.Secret.from_secrets_manager(rt.clickhouse_password),
+        "CLICKHOUSE_PASSWORD": ecs.Secret.from_secrets_manager(rt.clickhouse.password),
         "REDIS_AUTH": ecs.Secret.from_secrets_manager(rt.redis_auth),
     }
     if rt.smtp_url is not None:

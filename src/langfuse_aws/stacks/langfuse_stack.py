@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Environment, Stack
+from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ..auth.login import LoginProps, wire_login
-from ..auth.providers import callback_path
-from ..config.models import ClickHouseFargateConfig, EnvironmentConfig
+from ..config.models import EnvironmentConfig
 from ..constructs.app_secrets import AppSecrets
 from ..constructs.backup import Backups
 from ..constructs.budget import CostBudget
 from ..constructs.cache import Cache
-from ..constructs.clickhouse import ClickHouseEndpoint, ClickHouseServer, external_clickhouse
+from ..constructs.clickhouse import ClickHouseServerProps, clickhouse_for
 from ..constructs.cluster import ServiceCluster, namespace_name
 from ..constructs.database import DATABASE_NAME, Database
 from ..constructs.edge import Edge, EdgeProps
 from ..constructs.images import ImageSource
-from ..constructs.langfuse_service import LangfuseService, LangfuseServiceProps
 from ..constructs.log_retention import retention_days
 from ..constructs.monitoring import (
     ClickHouseWatch,
@@ -30,10 +27,12 @@ from ..constructs.monitoring import (
 )
 from ..constructs.network import Network
 from ..constructs.office_hours import OfficeHours, ScheduledService
-from ..constructs.secret_refs import import_secret
+from ..constructs.secret_refs import langfuse_setting_secrets
 from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract, metrics
+from ..langfuse.services import LangfuseServicesProps, langfuse_services
 from .global_stack import cognito_domain_name, web_acl_props
+from .outputs import add_outputs
 
 
 class LangfuseStack(Stack):
@@ -96,23 +95,17 @@ class LangfuseStack(Stack):
         images = ImageSource(
             self, "Images", environment_name=config.name, cache=config.registry_cache
         )
-
-        clickhouse_server: ClickHouseServer | None = None
-        if isinstance(config.clickhouse, ClickHouseFargateConfig):
-            clickhouse_server = ClickHouseServer(
-                self,
-                "ClickHouse",
+        clickhouse_server, clickhouse = clickhouse_for(
+            self,
+            config.clickhouse,
+            ClickHouseServerProps(
                 cluster=cluster,
-                config=config.clickhouse,
                 images=images,
                 retain=retain,
                 backed_up=config.backup.enabled,
                 log_retention=retention,
-            )
-            clickhouse: ClickHouseEndpoint = clickhouse_server.endpoint
-        else:
-            clickhouse = external_clickhouse(self, config.clickhouse)
-
+            ),
+        )
         if config.backup.enabled:
             Backups(
                 self,
@@ -143,7 +136,8 @@ class LangfuseStack(Stack):
         login = wire_login(
             self,
             LoginProps(
-                config=config,
+                auth=config.auth,
+                environment_name=config.name,
                 public_url=self.public_url,
                 retain=retain,
                 log_retention=retention,
@@ -164,59 +158,33 @@ class LangfuseStack(Stack):
             redis_host=cache.host,
             redis_port=cache.port,
             redis_auth=cache.auth_token,
-            clickhouse_url=clickhouse.url,
-            clickhouse_migration_url=clickhouse.migration_url,
-            clickhouse_user=clickhouse.user,
-            clickhouse_password=clickhouse.password,
-            clickhouse_cluster_enabled=clickhouse.cluster_enabled,
-            clickhouse_migration_ssl=clickhouse.migration_ssl,
+            clickhouse=clickhouse,
             nextauth_secret=secrets.nextauth_secret,
             salt=secrets.salt,
             encryption_key=secrets.encryption_key,
             auth_environment=login.environment,
             auth_secrets=login.secrets,
-            **self._optional_secrets(),
+            **langfuse_setting_secrets(self, config.langfuse.email, config.langfuse.init),
         )
         lf = config.langfuse
-        self.web = LangfuseService(
+        services = langfuse_services(
             self,
-            "Web",
-            props=LangfuseServiceProps(
+            LangfuseServicesProps(
+                langfuse=lf,
+                runtime=runtime,
                 cluster=cluster,
-                image=contract.web_image(config),
                 images=images,
-                size=lf.web,
-                port=contract.WEB_PORT,
-                health_path=contract.WEB_HEALTH_PATH,
-                environment=contract.web_environment(config, runtime),
-                secrets=contract.web_secrets(runtime),
-                enable_exec=lf.enable_exec,
                 log_retention=retention,
-                health_check_grace=Duration.seconds(lf.health_check_grace_seconds),
+                idle_timeout_seconds=config.edge.idle_timeout_seconds,
+                publishes_queue_metrics=config.monitoring.publishes_queue_metrics,
             ),
         )
-        self.worker = LangfuseService(
-            self,
-            "Worker",
-            props=LangfuseServiceProps(
-                cluster=cluster,
-                image=contract.worker_image(config),
-                images=images,
-                size=lf.worker,
-                port=contract.WORKER_PORT,
-                health_path=contract.WORKER_HEALTH_PATH,
-                environment=contract.worker_environment(config, runtime),
-                secrets=contract.worker_secrets(runtime),
-                enable_exec=lf.enable_exec,
-                log_retention=retention,
-            ),
-        )
+        self.web, self.worker = services.web, services.worker
         # Web runs the Postgres and ClickHouse migrations at start and exits when they fail:
-        # it starts only once the database writer and ClickHouse run. The worker follows web.
+        # it starts only once the database writer and ClickHouse run.
         self.web.service.node.add_dependency(database.writer)
         if clickhouse_server is not None:
             self.web.service.node.add_dependency(clickhouse_server.service)
-        self.worker.service.node.add_dependency(self.web.service)
         load_balancer = edge.load_balancer
         self.web.service.attach_to_application_target_group(load_balancer.target_group)
         load_balancer.security_group.connections.allow_to(
@@ -281,21 +249,14 @@ class LangfuseStack(Stack):
         if config.budget is not None:
             CostBudget(self, "Budget", environment_name=config.name, config=config.budget)
 
-        self._outputs(cluster)
-
-    def _optional_secrets(self) -> dict[str, secretsmanager.ISecret]:
-        """Existing secrets the YAML names for Langfuse's e-mail and headless first start."""
-        lf = self.config.langfuse
-        found: dict[str, secretsmanager.ISecret] = {}
-        if lf.email is not None:
-            found["smtp_url"] = import_secret(self, "SmtpUrl", lf.email.smtp_url_secret)
-        if lf.init is not None and lf.init.api_keys_secret:
-            found["init_api_keys"] = import_secret(self, "InitApiKeys", lf.init.api_keys_secret)
-        if lf.init is not None and lf.init.user_password_secret:
-            found["init_user_password"] = import_secret(
-                self, "InitUserPassword", lf.init.user_password_secret
-            )
-        return found
+        add_outputs(
+            self,
+            public_url=self.public_url,
+            auth=config.auth,
+            cognito=self.cognito,
+            web_log_group_name=self.web.log_group.log_group_name,
+            cluster_name=cluster.cluster.cluster_name,
+        )
 
     @property
     def availability_zones(self) -> list[str]:
@@ -311,64 +272,3 @@ class LangfuseStack(Stack):
             network.existing.availability_zones if network.existing else network.availability_zones
         )
         return list(zones) if zones else list(super().availability_zones)
-
-    def _outputs(self, cluster: ServiceCluster) -> None:
-        CfnOutput(self, "LangfuseUrl", value=self.public_url, description="Open Langfuse here")
-        auth = self.config.auth
-        modes = (["cognito"] if auth.cognito else []) + [p.type for p in auth.providers]
-        if auth.password_login:
-            modes.append("password")
-        CfnOutput(self, "AuthMode", value=" + ".join(modes), description="Ways to log in")
-        CfnOutput(
-            self,
-            "LoginUrl",
-            value=f"{self.public_url}/auth/sign-in",
-            description="Langfuse sign-in page",
-        )
-        for provider in auth.providers:
-            CfnOutput(
-                self,
-                f"CallbackUrl{provider.type.title().replace('-', '')}",
-                value=f"{self.public_url}{callback_path(provider.type)}",
-                description=f"Register this redirect URI at {provider.type}",
-            )
-        if self.cognito is not None:
-            pool_id = self.cognito.user_pool.user_pool_id
-            CfnOutput(self, "UserPoolId", value=pool_id, description="Cognito user pool")
-            CfnOutput(self, "CognitoCallbackUrl", value=self.cognito.callback_url)
-            CfnOutput(
-                self,
-                "CognitoLoginUrl",
-                value=self.cognito.login_url,
-                description="Cognito managed login page",
-            )
-            CfnOutput(
-                self,
-                "CreateUserCommand",
-                value=(
-                    f"aws cognito-idp admin-create-user --region {self.region} --user-pool-id "
-                    f"{pool_id} --username you@example.com --user-attributes "
-                    "Name=email,Value=you@example.com Name=email_verified,Value=true"
-                ),
-                description="Creates the first user (Cognito emails a temporary password)",
-            )
-        CfnOutput(
-            self,
-            "HealthCheckCommand",
-            value=f"curl -fsS {self.public_url}{contract.WEB_HEALTH_PATH}",
-            description="Checks that Langfuse web answers",
-        )
-        CfnOutput(
-            self,
-            "WebLogsCommand",
-            value=(
-                f"aws logs tail {self.web.log_group.log_group_name} --follow --region {self.region}"
-            ),
-            description="Follows the web container logs",
-        )
-        CfnOutput(
-            self,
-            "ClusterName",
-            value=cluster.cluster.cluster_name,
-            description="ECS cluster (aws ecs list-services --cluster <name>)",
-        )
