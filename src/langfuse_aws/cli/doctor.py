@@ -238,7 +238,7 @@ class Doctor:
         cidr = found[0]["CidrBlock"] if found else None
         self.add(
             "existing VPC",
-            bool(found) and cidr == existing.cidr,
+            bool(found) and cidr == str(existing.cidr),
             f"{existing.vpc_id}: " + (f"CIDR {cidr}" if found else "not found"),
             "correct network.existing.vpc_id and cidr (the VPC's primary CIDR)",
         )
