@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from langfuse_aws.config import ConfigError, load_config, parse_config
+from langfuse_aws.config.loader import build_config
 
 BASE = "name: tt\nregion: eu-west-1\n"
 
@@ -503,3 +504,57 @@ def test_messages_never_echo_a_huge_value(text: str) -> None:
     for line in str(caught.value).splitlines():
         assert line.startswith("cfg.yaml: ")
         assert len(line) < 400, line[:120]
+
+
+# README "Direct providers": the setting each type cannot do without (Langfuse ignores the
+# provider without it, web/src/server/auth.ts).
+REQUIRED_PROVIDER_SETTINGS = [
+    ("okta", "issuer"),
+    ("auth0", "issuer"),
+    ("keycloak", "issuer"),
+    ("authentik", "issuer"),
+    ("onelogin", "issuer"),
+    ("jumpcloud", "issuer"),
+    ("custom", "issuer"),
+    ("custom", "name"),
+    ("azure-ad", "tenant_id"),
+    ("github-enterprise", "base_url"),
+]
+PROVIDER_VALUES = {
+    "issuer": "https://idp.acme.io",
+    "name": "Acme SSO",
+    "tenant_id": "t",
+    "base_url": "https://github.acme.io",
+}
+
+
+@pytest.mark.parametrize(("kind", "setting"), REQUIRED_PROVIDER_SETTINGS)
+def test_a_provider_without_its_required_setting_is_refused(kind: str, setting: str) -> None:
+    others = {
+        name: value
+        for required_kind, name in REQUIRED_PROVIDER_SETTINGS
+        if required_kind == kind and name != setting
+        for value in [PROVIDER_VALUES[name]]
+    }
+    provider = {"type": kind, "client_id": "x", "client_secret_secret": "s", **others}
+    with pytest.raises(ConfigError) as caught:
+        build_config({"name": "tt", "region": "eu-west-1", "auth": {"providers": [provider]}})
+    assert str(caught.value) == (
+        f"<config>: auth.providers.0.{setting} is required when auth.providers.0.type is {kind}: "
+        "add it (see config/example.yaml)"
+    )
+    provider[setting] = PROVIDER_VALUES[setting]
+    build_config({"name": "tt", "region": "eu-west-1", "auth": {"providers": [provider]}})
+
+
+@pytest.mark.parametrize("kind", ["github", "google", "workos", "gitlab", "azure-ad"])
+def test_a_provider_refuses_a_setting_of_another_type(kind: str) -> None:
+    provider = {"type": kind, "client_id": "x", "client_secret_secret": "s", "base_url": "x"}
+    if kind == "azure-ad":
+        provider["tenant_id"] = "t"
+    with pytest.raises(ConfigError) as caught:
+        build_config({"name": "tt", "region": "eu-west-1", "auth": {"providers": [provider]}})
+    assert str(caught.value) == (
+        f"<config>: auth.providers.0.base_url is not a setting when auth.providers.0.type is "
+        f"{kind}: remove it, or check its spelling (schema: make schema)"
+    )

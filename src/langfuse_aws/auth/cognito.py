@@ -262,6 +262,7 @@ class CognitoAuth(Construct):
         self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, function)
 
     def _federate(self, config: CognitoConfig) -> list[cognito.IUserPoolIdentityProvider]:
+        """Each corporate IdP in the pool; Cognito takes the user's e-mail from its claim."""
         providers: list[cognito.IUserPoolIdentityProvider] = []
         for saml in config.saml:
             metadata = (
@@ -278,27 +279,28 @@ class CognitoAuth(Construct):
                     user_pool=self.user_pool,
                     name=saml.name,
                     metadata=metadata,
-                    attribute_mapping=cognito.AttributeMapping(
-                        email=cognito.ProviderAttribute.other(saml.email_attribute)
-                    ),
+                    attribute_mapping=_email_from(saml.email_attribute),
                 )
             )
-        for oidc in config.oidc:
-            providers.append(
-                cognito.UserPoolIdentityProviderOidc(
-                    self,
-                    f"Oidc{oidc.name}",
-                    user_pool=self.user_pool,
-                    name=oidc.name,
-                    client_id=oidc.client_id,
-                    client_secret=SecretValue.secrets_manager(
-                        oidc.client_secret_secret
-                    ).unsafe_unwrap(),
-                    issuer_url=oidc.issuer,
-                    scopes=list(oidc.scopes),
-                    attribute_mapping=cognito.AttributeMapping(
-                        email=cognito.ProviderAttribute.other("email")
-                    ),
-                )
+        providers += [
+            cognito.UserPoolIdentityProviderOidc(
+                self,
+                f"Oidc{oidc.name}",
+                user_pool=self.user_pool,
+                name=oidc.name,
+                client_id=oidc.client_id,
+                client_secret=SecretValue.secrets_manager(
+                    oidc.client_secret_secret
+                ).unsafe_unwrap(),
+                issuer_url=oidc.issuer,
+                scopes=list(oidc.scopes),
+                attribute_mapping=_email_from("email"),
             )
+            for oidc in config.oidc
+        ]
         return providers
+
+
+def _email_from(claim: str) -> cognito.AttributeMapping:
+    """Map the IdP's ``claim`` to the Cognito user's e-mail (what Langfuse matches users on)."""
+    return cognito.AttributeMapping(email=cognito.ProviderAttribute.other(claim))

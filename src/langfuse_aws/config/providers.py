@@ -2,12 +2,12 @@
 
 Each model has exactly the settings Langfuse reads for its provider (web/src/server/auth.ts
 and env.mjs), required where Langfuse ignores the provider without them. Every setting
-becomes ``<variable prefix>_<SETTING>``; the client secret travels as an ECS secret.
+becomes ``AUTH_<TYPE>_<SETTING>``; the client secret travels as an ECS secret.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -22,9 +22,6 @@ ClientAuthMethod = Literal[
 class DirectProvider(StrictModel):
     """What every direct provider has: the client registered at the provider."""
 
-    variable_prefix: ClassVar[str]
-    """Prefix of the provider's Langfuse variables, e.g. AUTH_OKTA."""
-
     type: str
     """Which provider (each type narrows this to its name): also its NextAuth id."""
 
@@ -36,6 +33,11 @@ class DirectProvider(StrictModel):
 
     allow_account_linking: bool = False
     """Link to an existing Langfuse user with the same email. Default off."""
+
+    @property
+    def variable_prefix(self) -> str:
+        """AUTH_<TYPE>, e.g. AUTH_AZURE_AD: how Langfuse names each provider's variables."""
+        return "AUTH_" + self.type.upper().replace("-", "_")
 
     def provider_settings(self) -> dict[str, str | list[str] | None]:
         """The settings of this provider type only (issuer, tenant, ...), in declared order."""
@@ -66,14 +68,12 @@ class IssuerProvider(CheckedProvider):
 class OktaProvider(IssuerProvider):
     """Okta: issuer e.g. https://acme.okta.com."""
 
-    variable_prefix: ClassVar[str] = "AUTH_OKTA"
     type: Literal["okta"]
 
 
 class AzureAdProvider(CheckedProvider):
     """Microsoft Entra ID (Azure AD)."""
 
-    variable_prefix: ClassVar[str] = "AUTH_AZURE_AD"
     type: Literal["azure-ad"]
     tenant_id: str = Field(min_length=1)
     """Directory (tenant) id."""
@@ -82,7 +82,6 @@ class AzureAdProvider(CheckedProvider):
 class GoogleProvider(CheckedProvider):
     """Google."""
 
-    variable_prefix: ClassVar[str] = "AUTH_GOOGLE"
     type: Literal["google"]
     allowed_domains: list[EmailDomain] = Field(default_factory=list)
     """Google Workspace domains allowed to log in. Default: any Google account."""
@@ -91,14 +90,12 @@ class GoogleProvider(CheckedProvider):
 class GitHubProvider(CheckedProvider):
     """GitHub."""
 
-    variable_prefix: ClassVar[str] = "AUTH_GITHUB"
     type: Literal["github"]
 
 
 class GitHubEnterpriseProvider(CheckedProvider):
     """GitHub Enterprise Server."""
 
-    variable_prefix: ClassVar[str] = "AUTH_GITHUB_ENTERPRISE"
     type: Literal["github-enterprise"]
     base_url: HttpsUrl
     """The server's URL, e.g. https://github.acme.io."""
@@ -107,7 +104,6 @@ class GitHubEnterpriseProvider(CheckedProvider):
 class GitLabProvider(CheckedProvider):
     """GitLab (gitlab.com or self-managed)."""
 
-    variable_prefix: ClassVar[str] = "AUTH_GITLAB"
     type: Literal["gitlab"]
     issuer: HttpsUrl | None = None
     """Issuer URL. Default gitlab.com's."""
@@ -119,14 +115,12 @@ class GitLabProvider(CheckedProvider):
 class Auth0Provider(IssuerProvider):
     """Auth0: issuer e.g. https://acme.eu.auth0.com."""
 
-    variable_prefix: ClassVar[str] = "AUTH_AUTH0"
     type: Literal["auth0"]
 
 
 class KeycloakProvider(IssuerProvider):
     """Keycloak."""
 
-    variable_prefix: ClassVar[str] = "AUTH_KEYCLOAK"
     type: Literal["keycloak"]
 
     scope: str | None = None
@@ -139,21 +133,18 @@ class KeycloakProvider(IssuerProvider):
 class AuthentikProvider(IssuerProvider):
     """authentik: issuer e.g. https://auth.acme.io/application/o/langfuse/."""
 
-    variable_prefix: ClassVar[str] = "AUTH_AUTHENTIK"
     type: Literal["authentik"]
 
 
 class OneLoginProvider(IssuerProvider):
     """OneLogin: issuer e.g. https://acme.onelogin.com/oidc/2."""
 
-    variable_prefix: ClassVar[str] = "AUTH_ONELOGIN"
     type: Literal["onelogin"]
 
 
 class JumpCloudProvider(IssuerProvider):
     """JumpCloud."""
 
-    variable_prefix: ClassVar[str] = "AUTH_JUMPCLOUD"
     type: Literal["jumpcloud"]
 
     scope: str | None = None
@@ -163,7 +154,6 @@ class JumpCloudProvider(IssuerProvider):
 class WorkOsProvider(DirectProvider):
     """WorkOS (Langfuse reads neither a token endpoint method nor checks for it)."""
 
-    variable_prefix: ClassVar[str] = "AUTH_WORKOS"
     type: Literal["workos"]
     organization_id: str | None = None
     """WorkOS organization. Default none."""
@@ -175,7 +165,6 @@ class WorkOsProvider(DirectProvider):
 class CustomProvider(IssuerProvider):
     """Any other OIDC provider."""
 
-    variable_prefix: ClassVar[str] = "AUTH_CUSTOM"
     type: Literal["custom"]
 
     name: str = Field(min_length=1)
