@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -23,6 +25,23 @@ PRICE_CLASSES = {
 }
 
 
+@dataclass(frozen=True)
+class CloudFrontEdgeProps:
+    """The origin CloudFront serves, the name and certificate it answers with, and its WAF."""
+
+    load_balancer: LoadBalancer
+    vpc: ec2.IVpc
+    domain_name: str | None
+    """edge.domain.name; None serves https://<id>.cloudfront.net."""
+    certificate: acm.ICertificate | None
+    """The us-east-1 certificate for domain_name."""
+    price_class: str
+    access_logs: s3.IBucket
+    web_acl_arn: str | None
+    """The CLOUDFRONT-scope web ACL; None when WAF is off."""
+    ipv6: bool
+
+
 class CloudFrontEdge(Construct):
     """HTTPS for Langfuse on ``https://<id>.cloudfront.net`` or a custom domain.
 
@@ -37,16 +56,11 @@ class CloudFrontEdge(Construct):
         scope: Construct,
         id_: str,
         *,
-        load_balancer: LoadBalancer,
-        vpc: ec2.IVpc,
-        domain_name: str | None,
-        certificate: acm.ICertificate | None,
-        price_class: str,
-        access_logs: s3.IBucket,
-        web_acl_arn: str | None = None,
-        ipv6: bool = True,
+        props: CloudFrontEdgeProps,
     ) -> None:
         super().__init__(scope, id_)
+        load_balancer, domain_name = props.load_balancer, props.domain_name
+        certificate, web_acl_arn = props.certificate, props.web_acl_arn
         self.vpc_origin = cloudfront.VpcOrigin(
             self,
             "VpcOrigin",
@@ -77,14 +91,14 @@ class CloudFrontEdge(Construct):
                 cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
             ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            price_class=PRICE_CLASSES[price_class],
+            price_class=PRICE_CLASSES[props.price_class],
             enable_logging=True,
-            log_bucket=access_logs,
+            log_bucket=props.access_logs,
             log_file_prefix="cloudfront/",
             web_acl_id=web_acl_arn,
-            enable_ipv6=ipv6,
+            enable_ipv6=props.ipv6,
         )
-        self._admit_vpc_origin(load_balancer, vpc)
+        self._admit_vpc_origin(load_balancer, props.vpc)
         acknowledge(
             self.distribution,
             control_tower.GUARD + "cloudfront_default_root_object_configured_check",

@@ -19,9 +19,9 @@ from ..config.models import (
     EdgeConfig,
     InternalEdgeConfig,
 )
-from .cloudfront_edge import CloudFrontEdge
+from .cloudfront_edge import CloudFrontEdge, CloudFrontEdgeProps
 from .dns import AliasRecords, hosted_zone
-from .load_balancer import LoadBalancer
+from .load_balancer import LoadBalancer, LoadBalancerProps
 from .waf import WebAcl, WebAclProps
 
 
@@ -70,31 +70,35 @@ class Edge(Construct):
         self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
-            vpc=props.vpc,
-            internet_facing=isinstance(edge, AlbEdgeConfig),
-            certificate=self._load_balancer_certificate(edge),
-            allowed_cidrs=edge.ipv4_cidrs,
-            idle_timeout_seconds=edge.idle_timeout_seconds,
-            client_ingress=not isinstance(edge, CloudFrontEdgeConfig),
-            allowed_prefix_lists=list(edge.allowed_prefix_lists)
-            if isinstance(edge, InternalEdgeConfig)
-            else [],
-            target_port=props.target_port,
-            health_path=props.health_path,
-            access_logs=props.access_logs,
+            props=LoadBalancerProps(
+                vpc=props.vpc,
+                internet_facing=isinstance(edge, AlbEdgeConfig),
+                certificate=self._load_balancer_certificate(edge),
+                client_ingress=not isinstance(edge, CloudFrontEdgeConfig),
+                allowed_cidrs=edge.ipv4_cidrs,
+                allowed_prefix_lists=list(edge.allowed_prefix_lists)
+                if isinstance(edge, InternalEdgeConfig)
+                else [],
+                idle_timeout_seconds=edge.idle_timeout_seconds,
+                target_port=props.target_port,
+                health_path=props.health_path,
+                access_logs=props.access_logs,
+            ),
         )
         if isinstance(edge, CloudFrontEdgeConfig):
             cdn = CloudFrontEdge(
                 self,
                 "Cdn",
-                load_balancer=self.load_balancer,
-                vpc=props.vpc,
-                domain_name=domain.name if domain else None,
-                certificate=props.cloudfront_certificate,
-                price_class=edge.price_class,
-                access_logs=props.access_logs,
-                web_acl_arn=props.cloudfront_web_acl_arn,
-                ipv6=edge.serves_ipv6,
+                props=CloudFrontEdgeProps(
+                    load_balancer=self.load_balancer,
+                    vpc=props.vpc,
+                    domain_name=domain.name if domain else None,
+                    certificate=props.cloudfront_certificate,
+                    price_class=edge.price_class,
+                    access_logs=props.access_logs,
+                    web_acl_arn=props.cloudfront_web_acl_arn,
+                    ipv6=edge.serves_ipv6,
+                ),
             )
             self.distribution = cdn.distribution
             host = domain.name if domain else cdn.domain_name

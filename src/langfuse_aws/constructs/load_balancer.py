@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -13,6 +15,24 @@ from ..compliance import acknowledge, control_tower
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    """Who reaches the load balancer, how, and where it sends them."""
+
+    vpc: ec2.IVpc
+    internet_facing: bool
+    certificate: acm.ICertificate | None
+    client_ingress: bool
+    """Open the listeners to clients (alb and internal modes); cloudfront mode opens them to
+    the VPC origin only."""
+    allowed_cidrs: list[str]
+    allowed_prefix_lists: list[str]
+    idle_timeout_seconds: int
+    target_port: int
+    health_path: str
+    access_logs: s3.IBucket
 
 
 class LoadBalancer(Construct):
@@ -31,18 +51,11 @@ class LoadBalancer(Construct):
         scope: Construct,
         id_: str,
         *,
-        vpc: ec2.IVpc,
-        internet_facing: bool,
-        certificate: acm.ICertificate | None,
-        allowed_cidrs: list[str],
-        idle_timeout_seconds: int,
-        client_ingress: bool,
-        allowed_prefix_lists: list[str] | None = None,
-        target_port: int,
-        health_path: str,
-        access_logs: s3.IBucket,
+        props: LoadBalancerProps,
     ) -> None:
         super().__init__(scope, id_)
+        vpc, internet_facing, certificate = props.vpc, props.internet_facing, props.certificate
+        allowed_cidrs, allowed_prefix_lists = props.allowed_cidrs, props.allowed_prefix_lists
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -61,11 +74,11 @@ class LoadBalancer(Construct):
                 else ec2.SubnetType.PRIVATE_WITH_EGRESS
             ),
             security_group=self.security_group,
-            idle_timeout=Duration.seconds(idle_timeout_seconds),
+            idle_timeout=Duration.seconds(props.idle_timeout_seconds),
             drop_invalid_header_fields=True,
             deletion_protection=False,
         )
-        self.alb.log_access_logs(access_logs, prefix="alb")
+        self.alb.log_access_logs(props.access_logs, prefix="alb")
         acknowledge(
             self.alb,
             control_tower.GUARD + "elbv2_deletion_protection_enabled_check",
@@ -76,12 +89,12 @@ class LoadBalancer(Construct):
             self,
             "WebTargets",
             vpc=vpc,
-            port=target_port,
+            port=props.target_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.IP,
             deregistration_delay=Duration.seconds(30),
             health_check=elbv2.HealthCheck(
-                path=health_path,
+                path=props.health_path,
                 healthy_http_codes="200",
                 interval=Duration.seconds(15),
                 timeout=Duration.seconds(5),
@@ -118,9 +131,9 @@ class LoadBalancer(Construct):
                 "YAML accepted plain HTTP explicitly (edge.allow_insecure_http).",
             )
             listener_ports = [HTTP_PORT]
-        if client_ingress:
+        if props.client_ingress:
             peers = [ec2.Peer.ipv4(c) for c in allowed_cidrs]
-            peers += [ec2.Peer.prefix_list(p) for p in allowed_prefix_lists or []]
+            peers += [ec2.Peer.prefix_list(p) for p in allowed_prefix_lists]
             if not peers and internet_facing:
                 peers = [ec2.Peer.any_ipv4()]
             for peer in peers:
