@@ -232,7 +232,7 @@ MUTATIONS = [
     Mutation(
         "CloudFront serves IPv4 only with an IPv4-only allow-list",
         SRC + "constructs/cloudfront_edge.py",
-        "enable_ipv6=ipv6,",
+        "enable_ipv6=props.ipv6,",
         "enable_ipv6=True,",
         ("tests/test_waf_traffic.py", "-k", "ipv6_is_served"),
     ),

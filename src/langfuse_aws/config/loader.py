@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ConfigError, ConfigIssue, format_path, format_segment
-from .models import EnvironmentConfig
+from .models import ClickHouseFargateConfig, CloudFrontEdgeConfig, EnvironmentConfig
 from .rules import check_rules
 from .types import CONFIG_RULE_ERROR
 
@@ -214,7 +214,9 @@ def _display_name(path: Path) -> str:
 
 
 # Where a block is a tagged union, the tag its mode takes when the YAML leaves the key out.
-DEFAULT_TAGS = {"mode": ("fargate", "cloudfront")}
+DEFAULT_TAGS = {
+    model.model_fields["mode"].default for model in (ClickHouseFargateConfig, CloudFrontEdgeConfig)
+}
 
 
 def _settings_path(loc: tuple[Any, ...], document: Any) -> tuple[list[Any], str | None]:
@@ -231,7 +233,7 @@ def _settings_path(loc: tuple[Any, ...], document: Any) -> tuple[list[Any], str 
     for index, segment in enumerate(loc):
         if isinstance(node, dict) and isinstance(segment, str) and segment not in node:
             key = next((k for k in ("mode", "type") if node.get(k) == segment), None)
-            if key is None and "mode" not in node and segment in DEFAULT_TAGS["mode"]:
+            if key is None and "mode" not in node and segment in DEFAULT_TAGS:
                 key = "mode"
             if key is not None:
                 if index == len(loc) - 2:

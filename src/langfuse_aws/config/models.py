@@ -330,7 +330,7 @@ class ClickHouseExternalConfig(StrictModel):
 ClickHouseConfig = Annotated[
     ClickHouseFargateConfig | ClickHouseExternalConfig,
     Field(discriminator="mode"),
-    default_tag("mode", "fargate", moved=("fargate", "external")),
+    default_tag(ClickHouseFargateConfig, moved=("fargate", "external")),
 ]
 """Where the analytics store runs: `mode: fargate` (default) or `mode: external`."""
 
@@ -445,7 +445,7 @@ class InternalEdgeConfig(EdgeBase):
 EdgeConfig = Annotated[
     CloudFrontEdgeConfig | AlbEdgeConfig | InternalEdgeConfig,
     Field(discriminator="mode"),
-    default_tag("mode", "cloudfront"),
+    default_tag(CloudFrontEdgeConfig),
 ]
 """How users reach Langfuse: `mode: cloudfront` (default), `alb` or `internal`."""
 

@@ -131,12 +131,16 @@ EmailDomain = Annotated[str, Field(pattern=EMAIL_DOMAIN_PATTERN)]
 EmailAddress = Annotated[str, Field(pattern=EMAIL_ADDRESS_PATTERN)]
 
 
-def default_tag(key: str, tag: str, moved: tuple[str, ...] = ()) -> BeforeValidator:
-    """Fill in a tagged union's ``key`` with ``tag`` when the YAML leaves it out.
+def default_tag(default: type[BaseModel], moved: tuple[str, ...] = ()) -> BeforeValidator:
+    """Fill in a tagged union's ``mode`` with the default of its ``default`` member when the
+    YAML leaves it out.
 
     ``moved`` names the sub-blocks of the old shape (before each mode had a model of its own);
     a file that still uses them gets an error saying where their settings went.
     """
+
+    key = "mode"
+    tag = default.model_fields[key].default
 
     def fill(value: Any) -> Any:
         if not isinstance(value, dict):
