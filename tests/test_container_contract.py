@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from langfuse_aws.auth.web_variables import auth_secret_names, auth_variable_names
 from langfuse_aws.config.models import ClickHouseExternalConfig
 from synth import SynthesizedEnvironment, task_container
 
@@ -50,6 +49,51 @@ INIT_ENV = {
 }  # fmt: skip
 
 
+# Sign-in variables per environment, written from each YAML by Langfuse's rules (web/src/env.mjs,
+# web/src/server/auth.ts): the two access switches always; a provider's client id and
+# account-linking switch plus each setting the YAML gives it; Cognito's id, issuer and linking.
+ACCESS = {"AUTH_DISABLE_USERNAME_PASSWORD", "AUTH_DISABLE_SIGNUP"}
+COGNITO = {"AUTH_COGNITO_CLIENT_ID", "AUTH_COGNITO_ISSUER", "AUTH_COGNITO_ALLOW_ACCOUNT_LINKING"}
+DIRECT = {
+    "AUTH_OKTA_CLIENT_ID", "AUTH_OKTA_ALLOW_ACCOUNT_LINKING", "AUTH_OKTA_ISSUER", "AUTH_OKTA_CHECKS",
+    "AUTH_AZURE_AD_CLIENT_ID", "AUTH_AZURE_AD_ALLOW_ACCOUNT_LINKING", "AUTH_AZURE_AD_TENANT_ID",
+    "AUTH_GOOGLE_CLIENT_ID", "AUTH_GOOGLE_ALLOW_ACCOUNT_LINKING", "AUTH_GOOGLE_ALLOWED_DOMAINS",
+    "AUTH_GITHUB_ENTERPRISE_CLIENT_ID", "AUTH_GITHUB_ENTERPRISE_ALLOW_ACCOUNT_LINKING",
+    "AUTH_GITHUB_ENTERPRISE_BASE_URL",
+    "AUTH_KEYCLOAK_CLIENT_ID", "AUTH_KEYCLOAK_ALLOW_ACCOUNT_LINKING", "AUTH_KEYCLOAK_ISSUER",
+    "AUTH_KEYCLOAK_NAME", "AUTH_KEYCLOAK_CLIENT_AUTH_METHOD",
+    "AUTH_CUSTOM_CLIENT_ID", "AUTH_CUSTOM_ALLOW_ACCOUNT_LINKING", "AUTH_CUSTOM_ISSUER",
+    "AUTH_CUSTOM_NAME", "AUTH_CUSTOM_SCOPE",
+}  # fmt: skip
+FEDERATED_ACCESS = {
+    "AUTH_DOMAINS_WITH_SSO_ENFORCEMENT", "AUTH_SESSION_MAX_AGE", "LANGFUSE_DEFAULT_ORG_ID",
+    "LANGFUSE_DEFAULT_ORG_ROLE", "LANGFUSE_DEFAULT_PROJECT_ID", "LANGFUSE_DEFAULT_PROJECT_ROLE",
+}  # fmt: skip
+AUTH_VARIABLES = {
+    "example": ACCESS | COGNITO,
+    "dev": ACCESS,
+    "prod": ACCESS,
+    "albdomain": ACCESS,
+    "direct": ACCESS | DIRECT,
+    "federated": ACCESS | COGNITO | FEDERATED_ACCESS,
+    "headless": ACCESS | COGNITO,
+    "images": ACCESS,
+    "internal": ACCESS | COGNITO,
+    "legacy": ACCESS | COGNITO,
+    "upgrade": ACCESS,
+}
+COGNITO_SECRET = {"AUTH_COGNITO_CLIENT_SECRET"}
+AUTH_SECRETS = {
+    name: (COGNITO_SECRET if variables >= COGNITO else set()) for name, variables in AUTH_VARIABLES.items()
+} | {
+    "direct": {
+        "AUTH_OKTA_CLIENT_SECRET", "AUTH_AZURE_AD_CLIENT_SECRET", "AUTH_GOOGLE_CLIENT_SECRET",
+        "AUTH_GITHUB_ENTERPRISE_CLIENT_SECRET", "AUTH_KEYCLOAK_CLIENT_SECRET",
+        "AUTH_CUSTOM_CLIENT_SECRET",
+    },
+}  # fmt: skip
+
+
 def expected_extra_env(env: SynthesizedEnvironment) -> set[str]:
     extra = set()
     if env.config.langfuse.email is not None:
@@ -70,7 +114,7 @@ def test_web_gets_exactly_the_langfuse_variables(any_env: SynthesizedEnvironment
         SHARED_ENV
         | WEB_ONLY_ENV
         | expected_extra_env(any_env)
-        | auth_variable_names(any_env.config.auth)
+        | AUTH_VARIABLES[any_env.config.name]
         | init_env
     )
     assert set(environment(web)) == expected
@@ -97,7 +141,7 @@ def test_every_credential_is_an_ecs_secret(any_env: SynthesizedEnvironment) -> N
         init.add("LANGFUSE_INIT_USER_PASSWORD")
     assert secret_names(task_container(any_env, "Worker")) == shared
     web = secret_names(task_container(any_env, "Web"))
-    assert web == shared | auth_secret_names(any_env.config.auth) | init
+    assert web == shared | AUTH_SECRETS[any_env.config.name] | init
 
 
 def test_headless_start_and_mail_reach_the_containers(headless: SynthesizedEnvironment) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config.models import AuthConfig
-from .providers import provider_environment, provider_secret_name
+from .providers import provider_environment
 
 COGNITO_SECRET = "AUTH_COGNITO_CLIENT_SECRET"
 
@@ -36,19 +36,3 @@ def cognito_environment(client_id: str, issuer: str, allow_account_linking: bool
         "AUTH_COGNITO_ISSUER": issuer,
         "AUTH_COGNITO_ALLOW_ACCOUNT_LINKING": str(allow_account_linking).lower(),
     }
-
-
-def auth_variable_names(auth: AuthConfig) -> set[str]:
-    """Names of every plain auth variable web gets for ``auth`` (for contract tests)."""
-    names = set(access_environment(auth))
-    if auth.cognito is not None:
-        names |= set(cognito_environment("", "", False))
-    return names
-
-
-def auth_secret_names(auth: AuthConfig) -> set[str]:
-    """Names of every auth secret web gets for ``auth``."""
-    names = {provider_secret_name(p) for p in auth.providers}
-    if auth.cognito is not None:
-        names.add(COGNITO_SECRET)
-    return names

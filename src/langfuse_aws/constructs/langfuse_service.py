@@ -75,7 +75,6 @@ class LangfuseService(Construct):
         super().__init__(scope, id_)
         cluster, size, port = props.cluster, props.size, props.port
         health_path, enable_exec = props.health_path, props.enable_exec
-        self.port = port
         self.task_definition = arm64_task_definition(self, cpu=size.cpu, memory_mib=size.memory_mib)
         self.log_group = container_log_group(self, props.log_retention)
         self.container = self.task_definition.add_container(

@@ -102,7 +102,6 @@ class LoadBalancer(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
-        self.https = certificate is not None
         if certificate is not None:
             self.alb.add_listener(
                 "Https",
