@@ -50,6 +50,18 @@ def test_clickhouse_never_runs_two_writers_and_never_on_spot(
         assert providers == {"FARGATE"}
 
 
+def test_external_clickhouse_creates_no_server_storage_or_backup_of_it(
+    alb_domain: SynthesizedEnvironment,
+) -> None:
+    """README: with `mode: external` no server, file system or backup of it is created."""
+    assert alb_domain.config.clickhouse.mode == "external"
+    assert not [k for k in alb_domain.resources("AWS::ECS::Service") if k.startswith("ClickHouse")]
+    assert not alb_domain.resources("AWS::EFS::FileSystem")
+    (selection,) = alb_domain.resources("AWS::Backup::BackupSelection").values()
+    (backed_up,) = selection["Properties"]["BackupSelection"]["Resources"]
+    assert ":cluster:" in str(backed_up)  # Aurora only
+
+
 def test_every_service_rolls_back_a_failed_deployment(any_env: SynthesizedEnvironment) -> None:
     """README: circuit breaker with rollback (web, worker and ClickHouse)."""
     services = any_env.resources("AWS::ECS::Service")
