@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,22 +56,27 @@ def find_stores(cloudformation: Any, stack: str) -> StackStores:
     return StackStores(cluster, file_system, outputs.get(RESTORE_ROLE_OUTPUT))
 
 
+def _newest(
+    pages: Iterable[dict[str, Any]], items: str, status: str, created: str, missing: str
+) -> dict[str, Any]:
+    """The newest item (by ``created``) of the paginated ``items`` whose Status is ``status``;
+    ``missing`` says what to do when there is none yet."""
+    ready = [item for page in pages for item in page[items] if item["Status"] == status]
+    if not ready:
+        raise DrillError(missing)
+    return max(ready, key=lambda item: item[created])
+
+
 def latest_cluster_snapshot(rds: Any, cluster_id: str) -> dict[str, Any]:
     """The newest available snapshot of ``cluster_id``, of any type (awsbackup included)."""
-    snapshots = [
-        s
-        for page in rds.get_paginator("describe_db_cluster_snapshots").paginate(
-            DBClusterIdentifier=cluster_id
-        )
-        for s in page["DBClusterSnapshots"]
-        if s["Status"] == "available"
-    ]
-    if not snapshots:
-        raise DrillError(
-            f"Aurora cluster {cluster_id} has no available snapshot yet: the first daily backup "
-            "runs at backup.hour_utc, or take one with aws rds create-db-cluster-snapshot."
-        )
-    return max(snapshots, key=lambda s: s["SnapshotCreateTime"])
+    return _newest(
+        rds.get_paginator("describe_db_cluster_snapshots").paginate(DBClusterIdentifier=cluster_id),
+        "DBClusterSnapshots",
+        "available",
+        "SnapshotCreateTime",
+        f"Aurora cluster {cluster_id} has no available snapshot yet: the first daily backup "
+        "runs at backup.hour_utc, or take one with aws rds create-db-cluster-snapshot.",
+    )
 
 
 def restore_aurora(rds: Any, cluster_id: str, suffix: str, dry_run: bool) -> list[str]:
@@ -121,20 +127,14 @@ def restore_aurora(rds: Any, cluster_id: str, suffix: str, dry_run: bool) -> lis
 
 def latest_recovery_point(backup: Any, resource_arn: str) -> dict[str, Any]:
     """The newest completed AWS Backup recovery point of ``resource_arn``."""
-    points = [
-        p
-        for page in backup.get_paginator("list_recovery_points_by_resource").paginate(
-            ResourceArn=resource_arn
-        )
-        for p in page["RecoveryPoints"]
-        if p["Status"] == "COMPLETED"
-    ]
-    if not points:
-        raise DrillError(
-            f"{resource_arn} has no completed recovery point yet: the first daily backup runs "
-            "at backup.hour_utc (or start one: AWS Backup console > Create on-demand backup)."
-        )
-    return max(points, key=lambda p: p["CreationDate"])
+    return _newest(
+        backup.get_paginator("list_recovery_points_by_resource").paginate(ResourceArn=resource_arn),
+        "RecoveryPoints",
+        "COMPLETED",
+        "CreationDate",
+        f"{resource_arn} has no completed recovery point yet: the first daily backup runs "
+        "at backup.hour_utc (or start one: AWS Backup console > Create on-demand backup).",
+    )
 
 
 def restore_efs(

@@ -39,6 +39,7 @@ class FakeLangfuse:
     redirect_to: str | None = None  # None: Langfuse's own callback URL
     traces: dict[str, dict[str, Any]] = field(default_factory=dict)
     reads_before_visible: int = 1
+    sign_in_page: str = "<html><body>Sign in</body></html>"
 
 
 def handler(state: FakeLangfuse) -> type[BaseHTTPRequestHandler]:
@@ -68,7 +69,7 @@ def handler(state: FakeLangfuse) -> type[BaseHTTPRequestHandler]:
             elif path == "/api/public/ready":
                 self.reply(200 if state.healthy else 500, {"status": "OK"})
             elif path == "/auth/sign-in":
-                self.reply(200, "<html><body>Sign in</body></html>")
+                self.reply(200, state.sign_in_page)
             elif path == "/api/auth/csrf":
                 self.reply(
                     200,
@@ -221,6 +222,14 @@ def test_unhealthy_web_fails_health_and_readiness(langfuse: FakeLangfuse) -> Non
     langfuse.healthy = False
     found = by_name(Smoke(full_target(langfuse), allow_http=True, ingestion_wait=5).run())
     assert not found["health"].ok and not found["readiness"].ok
+
+
+def test_a_sign_in_page_that_is_not_a_page_fails(langfuse: FakeLangfuse) -> None:
+    """A 200 without HTML (e.g. a proxy's JSON error) means web cannot render its pages."""
+    langfuse.sign_in_page = '{"error": "upstream"}'
+    found = by_name(Smoke(full_target(langfuse), allow_http=True, ingestion_wait=5).run())
+    assert not found["sign-in page"].ok
+    assert found["health"].ok
 
 
 def test_trace_that_never_becomes_readable_fails(langfuse: FakeLangfuse) -> None:

@@ -14,7 +14,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from langfuse_aws.cli import app as app_module
-from langfuse_aws.cli.status import read_status
+from langfuse_aws.cli.status import EnvironmentStatus, read_status
 from langfuse_aws.config import build_config
 
 REGION = "eu-west-1"
@@ -43,6 +43,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def clients(service: str, region: str) -> Any:
     return boto3.client(service, region_name=region)
+
+
+def status_with_services(services: list[dict[str, Any]]) -> EnvironmentStatus:
+    """The status of the deployed test environment whose cluster runs ``services``."""
+    ecs, stubber = ecs_with_services(services)
+    with stubber:
+        return read_status(CONFIG, lambda s, r: ecs if s == "ecs" else clients(s, r))
 
 
 def ecs_with_services(services: list[dict[str, Any]]) -> tuple[Any, Stubber]:
@@ -76,11 +83,9 @@ def service(name: str, running: int, desired: int, rollout: str) -> dict[str, An
 
 @pytest.mark.usefixtures("aws")
 def test_running_environment_is_healthy() -> None:
-    ecs, stubber = ecs_with_services(
+    found = status_with_services(
         [service("Web", 1, 1, "COMPLETED"), service("Worker", 1, 1, "COMPLETED")]
     )
-    with stubber:
-        found = read_status(CONFIG, lambda s, r: ecs if s == "ecs" else clients(s, r))
     assert found.stacks == [
         ("Langfuse-tt-Global", "us-east-1", "not deployed"),
         ("Langfuse-tt", REGION, "CREATE_COMPLETE"),
@@ -97,11 +102,9 @@ def test_running_environment_is_healthy() -> None:
 
 @pytest.mark.usefixtures("aws")
 def test_a_service_short_of_tasks_is_not_healthy() -> None:
-    ecs, stubber = ecs_with_services(
+    found = status_with_services(
         [service("Web", 1, 1, "COMPLETED"), service("ClickHouse", 0, 1, "IN_PROGRESS")]
     )
-    with stubber:
-        found = read_status(CONFIG, lambda s, r: ecs if s == "ecs" else clients(s, r))
     assert not found.healthy
 
 

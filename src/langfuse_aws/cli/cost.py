@@ -108,6 +108,12 @@ class _Pricer:
     def hourly(self, price: float) -> float:
         return price * self.hours
 
+    def _per_hour(self, item: str, count: int, price_key: str, basis: str) -> None:
+        """``count`` of ``item`` billed by the hour at the region's ``price_key``, if any."""
+        if count:
+            price = self.region[price_key]
+            self.add(f"{item} x{count}", count * self.hourly(price), f"${price}/h{basis}")
+
     def run(self) -> Estimate:
         main = self.target.main_stack
         self._nat(main)
@@ -123,13 +129,7 @@ class _Pricer:
 
     def _nat(self, main: StackTemplate) -> None:
         gateways = len(main.resources("AWS::EC2::NatGateway"))
-        if gateways:
-            price = self.region["nat_gateway_hour"]
-            self.add(
-                f"NAT gateway x{gateways}",
-                gateways * self.hourly(price),
-                f"${price}/h each",
-            )
+        self._per_hour("NAT gateway", gateways, "nat_gateway_hour", " each")
         node_prices = self.prices["us_east_1_instance_hour"]
         for instance in main.resources("AWS::EC2::Instance").values():
             kind = instance["Properties"]["InstanceType"]
@@ -150,13 +150,7 @@ class _Pricer:
         for balancer in main.resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values():
             if balancer["Properties"].get("Scheme") != "internal":
                 addresses += len(balancer["Properties"].get("Subnets", []))
-        if addresses:
-            price = self.region["public_ipv4_hour"]
-            self.add(
-                f"Public IPv4 addresses x{addresses}",
-                addresses * self.hourly(price),
-                f"${price}/h each",
-            )
+        self._per_hour("Public IPv4 addresses", addresses, "public_ipv4_hour", " each")
 
     def _services(self, main: StackTemplate) -> None:
         definitions = main.resources("AWS::ECS::TaskDefinition")
@@ -221,13 +215,7 @@ class _Pricer:
 
     def _load_balancers(self, main: StackTemplate) -> None:
         count = len(main.resources("AWS::ElasticLoadBalancingV2::LoadBalancer"))
-        if count:
-            price = self.region["alb_hour"]
-            self.add(
-                f"Application Load Balancer x{count}",
-                count * self.hourly(price),
-                f"${price}/h, before LCUs",
-            )
+        self._per_hour("Application Load Balancer", count, "alb_hour", ", before LCUs")
 
     def _small_items(self, stack: StackTemplate) -> None:
         where = "" if stack is self.target.main_stack else f" ({stack.region})"

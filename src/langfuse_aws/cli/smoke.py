@@ -150,32 +150,27 @@ class Smoke:
             "renew the certificate (ACM renews DNS-validated ones when the record exists)",
         )
 
+    def _page(
+        self, check: str, path: str, fix: str, *, html: bool = False, echo: bool = False
+    ) -> None:
+        """GET ``path``: it passes on 200 (and an HTML page when ``html``); ``echo`` shows the
+        start of the body."""
+        status, body = self.client.request(self.base + path)
+        detail = f"{path}: {status}" + (f" {body[:80].decode(errors='replace')}" if echo else "")
+        self.add(check, status == 200 and (not html or b"<html" in body.lower()), detail, fix)
+
     def health(self) -> None:
-        status, body = self.client.request(self.base + HEALTH_PATH)
-        self.add(
-            "health",
-            status == 200,
-            f"{HEALTH_PATH}: {status} {body[:80].decode(errors='replace')}",
-            "web is not up: see `make status` and the web logs (WebLogsCommand output)",
-        )
+        fix = "web is not up: see `make status` and the web logs (WebLogsCommand output)"
+        self._page("health", HEALTH_PATH, fix, echo=True)
 
     def ready(self) -> None:
-        status, _ = self.client.request(self.base + READY_PATH)
-        self.add(
-            "readiness",
-            status == 200,
-            f"{READY_PATH}: {status}",
-            "web is starting or shutting down; try again in a minute",
+        self._page(
+            "readiness", READY_PATH, "web is starting or shutting down; try again in a minute"
         )
 
     def sign_in_page(self) -> None:
-        status, body = self.client.request(self.base + SIGN_IN_PAGE)
-        self.add(
-            "sign-in page",
-            status == 200 and b"<html" in body.lower(),
-            f"{SIGN_IN_PAGE}: {status}",
-            "web answers but cannot render: see the web logs",
-        )
+        fix = "web answers but cannot render: see the web logs"
+        self._page("sign-in page", SIGN_IN_PAGE, fix, html=True)
 
     def discovery(self) -> None:
         for provider, issuer in self.target.issuers:
