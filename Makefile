@@ -8,6 +8,7 @@ CDK := npx --no-install cdk
 CONFIG ?=
 OUT ?= cdk.out
 # CONFIG=<file> synthesizes any config file; otherwise config/$(ENV).yaml.
+CONFIG_FILE := $(if $(CONFIG),$(CONFIG),config/$(ENV).yaml)
 CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONFIG),-c env=$(ENV))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -42,10 +43,21 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Offline by design: --no-lookups makes any context lookup an error instead of an AWS call.
+# The config is validated first (a typo in ENV or CONFIG fails before anything is written);
+# the assembly is written next to $(OUT) and replaces it only once synthesis and the
+# validation report pass, so a failed synth leaves the last good $(OUT) as it was and keeps
+# its own output in $(OUT).failed.
 synth: setup-synth
-	rm -rf $(OUT)
-	$(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output $(OUT)
-	$(PY) scripts/check_validation_report.py $(OUT)
+	@$(PY) scripts/environment_name.py $(CONFIG_FILE) > /dev/null
+	@new="$(OUT).new.$$$$"; rm -rf "$$new"; \
+	if $(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output "$$new" \
+	    && $(PY) scripts/check_validation_report.py "$$new"; then \
+	  rm -rf $(OUT) && mv "$$new" $(OUT); \
+	else \
+	  rm -rf $(OUT).failed; if [ -d "$$new" ]; then mv "$$new" $(OUT).failed; fi; \
+	  echo "make synth failed: $(OUT) still holds the last good assembly; this attempt's output is in $(OUT).failed." >&2; \
+	  exit 1; \
+	fi
 	$(PY) scripts/summarize.py $(OUT)
 
 # Bootstraps every account/region the environment's stacks need (read from the synthesized
@@ -83,23 +95,32 @@ mutate: setup
 bench: setup-synth
 	$(PY) scripts/bench.py
 
-diff: setup-synth
-	$(CDK) diff $(CDK_FLAGS) --all
+# Compares every stack of the synthesized assembly with what CloudFormation runs (needs
+# credentials). `cdk diff` takes every stack when none is named; it has no --all option.
+diff: synth
+	$(CDK) diff --no-notices --app $(OUT)
 
 # Lists every resource the new templates would replace or delete, compared with the assembly
-# of the last `make deploy` (kept in .deployed/<env>) or, without one or with FROM=aws, with the
+# of the last `make deploy` (kept in .deployed/<name>) or, without one or with FROM=aws, with the
 # templates CloudFormation runs (needs credentials); fails when a stateful one is among them.
-DEPLOYED := .deployed/$(ENV)
+# <name> is the `name:` in the environment's YAML, however it was given (ENV or CONFIG): two
+# environments never share a record. It is read once, when a recipe needs it.
+DEPLOYED_DIR ?= .deployed
+ENV_NAME = $(eval ENV_NAME := $$(shell $(PY) scripts/environment_name.py $(CONFIG_FILE)))$(ENV_NAME)
+DEPLOYED = $(DEPLOYED_DIR)/$(or $(ENV_NAME),$(error $(CONFIG_FILE): cannot read the environment's name; make synth says why))
 FROM ?=
 PLAN_BASE = $(if $(filter aws,$(FROM)),--deployed,$(if $(wildcard $(DEPLOYED)/manifest.json),$(DEPLOYED),--deployed))
 plan: synth
 	$(PY) scripts/plan.py $(PLAN_BASE) $(OUT)
 
-# Refuses to go on when the plan finds data loss, unless ALLOW_DATA_LOSS=yes.
+# Refuses to go on when the plan finds data loss, unless ALLOW_DATA_LOSS=yes. A stack that
+# reads another's outputs (Fn::GetStackOutput) needs no second, forced deploy: a replaced
+# producer always has a new logical id, hence a new output name in the consumer's template
+# (tests/test_cross_stack_references.py), so `cdk deploy` updates the consumer.
 deploy: synth
 	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
 	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
-	rm -rf $(DEPLOYED) && mkdir -p .deployed && cp -r $(OUT) $(DEPLOYED)
+	rm -rf $(DEPLOYED) && mkdir -p $(DEPLOYED_DIR) && cp -r $(OUT) $(DEPLOYED)
 
 # The operator's command line (langfuse-aws --help): preflight, after-deploy checks, state,
 # cost estimate and architecture diagram of the environment.

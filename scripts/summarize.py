@@ -48,7 +48,7 @@ def summarize(assembly: Path) -> str:
         top = ", ".join(f"{kind.split('::', 1)[1]} x{n}" for kind, n in kinds.most_common(6))
         lines.append(f"  most common: {top}")
         outputs = template.get("Outputs", {})
-        for key in ("LangfuseUrl", "LoginUrl", "AuthMode"):
+        for key in ("LangfuseUrl", "LoginUrl", "AuthMode", "WhoCanSignIn", "AlarmDestination"):
             if key in outputs:
                 lines.append(f"  {key}: {render(outputs[key]['Value'])}")
     return "\n".join(lines)

@@ -218,7 +218,9 @@ def test_direct_providers(direct: SynthesizedEnvironment) -> None:
     assert env["AUTH_KEYCLOAK_NAME"] == "ACME SSO"
     assert env["AUTH_KEYCLOAK_CLIENT_AUTH_METHOD"] == "client_secret_post"
     assert env["AUTH_CUSTOM_SCOPE"] == "openid email profile"
-    assert env["AUTH_DISABLE_USERNAME_PASSWORD"] == "false"
+    # The providers decide who gets in: password login off, sign-up through them only.
+    assert env["AUTH_DISABLE_USERNAME_PASSWORD"] == "true"
+    assert env["AUTH_DISABLE_SIGNUP"] == "false"
     secrets = web_secrets(direct)
     assert set(secrets) >= {
         "AUTH_OKTA_CLIENT_SECRET", "AUTH_AZURE_AD_CLIENT_SECRET", "AUTH_GOOGLE_CLIENT_SECRET",

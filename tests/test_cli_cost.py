@@ -6,9 +6,12 @@ written out here: the price table must agree with them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
+from langfuse_aws.cli import app as app_module
 from langfuse_aws.cli.app import app
 from langfuse_aws.cli.cost import Estimate, estimate
 from langfuse_aws.cli.cost_report import markdown
@@ -108,8 +111,30 @@ def test_total_is_the_sum_and_traffic_is_separate(example: SynthesizedEnvironmen
 
 def test_a_region_outside_the_price_table_is_named() -> None:
     config = build_config({"name": "far", "region": "ap-southeast-4"})
-    with pytest.raises(ValueError, match=r"no prices for ap-southeast-4"):
+    with pytest.raises(ValueError, match=r"region ap-southeast-4 has no prices"):
         estimate(Target(path=REPO / "far.yaml", config=config))
+
+
+def test_cli_refuses_an_unpriced_region_before_any_synth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A synth takes a minute; a region without prices is refused before the first one, even
+    when it is only the environment compared with, in one message that names the config file,
+    the region, the regions that have prices and the fix."""
+    config = tmp_path / "far.yaml"
+    config.write_text("name: far\nregion: ap-southeast-4\n")
+
+    def no_synth(target: Target) -> Target:
+        raise AssertionError(f"synthesized {target.path} before checking the region")
+
+    monkeypatch.setattr(app_module, "synthesize", no_synth)
+    result = CliRunner().invoke(app, ["cost", "example", "--compare", str(config)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    message = " ".join(result.output.split())
+    assert f"{config}: region ap-southeast-4 has no prices" in message
+    assert "eu-west-1" in message and "us-east-1" in message  # regions the README prices
+    assert "Fix:" in message and "prices.json" in message
 
 
 def test_cli_compares_environments_side_by_side(

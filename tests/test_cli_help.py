@@ -16,7 +16,7 @@ from synth import REPO
 OPTIONS = {
     "doctor": ["ENV"],
     "smoke": ["TARGET", "--public-key", "--secret-key", "--provider", "--issuer", "--allow-http",
-              "--ca-file", "--wait"],
+              "--ca-file", "--wait", "--langfuse-version", "--migration-mode"],
     "cost": ["ENV", "--compare", "--assembly", "--markdown"],
     "diagram": ["ENV", "--assembly"],
     "status": ["ENV"],

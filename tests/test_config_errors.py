@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
-from langfuse_aws.config import ConfigError, load_config, parse_config
+from langfuse_aws.config import ConfigError, EnvironmentConfig, load_config, parse_config
 from langfuse_aws.config.loader import build_config
 
 BASE = "name: tt\nregion: eu-west-1\n"
@@ -91,7 +93,8 @@ BAD_CONFIGS = [
         "keys belong to a project): add it",
     ),
     (
-        BASE + "langfuse:\n  init: {org_id: acme, user_email: admin@acme.io}\n",
+        BASE
+        + "auth: {password_login: true}\nlangfuse:\n  init: {org_id: acme, user_email: admin@acme.io}\n",
         "cfg.yaml: langfuse.init.user_password_secret is required: Langfuse creates the first "
         "user only from an e-mail and a password together",
     ),
@@ -132,7 +135,7 @@ BAD_CONFIGS = [
     (
         BASE + "langfuse:\n  version: latest\n",
         "cfg.yaml: langfuse.version is 'latest', which is not in the expected form: an exact "
-        "release such as 4.38.0 (never latest or a major only)",
+        "release, never latest or a major only, e.g. 4.38.0",
     ),
     (
         BASE + "langfuse:\n  version: 3.150.0\n  migration_mode: dual\n",
@@ -155,7 +158,7 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "database:\n  engine_version: '15.8'\n",
-        "cfg.yaml: database.engine_version is 15.8: Langfuse needs PostgreSQL 16 or newer (use e.g. 17.9)",
+        "cfg.yaml: database.engine_version is 15.8: Langfuse needs PostgreSQL 16 or newer (use e.g. '17.9')",
     ),
     (
         BASE + "database:\n  min_acu: 0\n",
@@ -164,7 +167,7 @@ BAD_CONFIGS = [
     ),
     (
         BASE + "cache:\n  engine_version: '7.0'\n",
-        "cfg.yaml: cache.engine_version is 7.0: Langfuse needs Valkey 7.2 or newer (use e.g. 8.1)",
+        "cfg.yaml: cache.engine_version is 7.0: Langfuse needs Valkey 7.2 or newer (use e.g. '8.1')",
     ),
     (
         BASE + "cache:\n  multi_az: true\n",
@@ -199,7 +202,8 @@ BAD_CONFIGS = [
         BASE + "clickhouse:\n  mode: external\n  url: https://ch:8443\n"
         "  migration_url: clickhouse://ch:9440\n  password_secret: 'p@ss word!'\n",
         "cfg.yaml: clickhouse.password_secret is 'p@ss word!', which is not in the expected "
-        "form: the name or ARN of an existing Secrets Manager secret",
+        "form: the name or ARN of an existing Secrets Manager secret (letters, digits and "
+        "/_+=.@-), e.g. langfuse/okta-client-secret",
     ),
     (
         BASE + "account: '123456789012'\n",
@@ -302,12 +306,13 @@ BAD_CONFIGS = [
     (
         BASE + "clickhouse:\n  image_tag: '26.4'\n",
         "cfg.yaml: clickhouse.image_tag is '26.4', which is not in the expected form: an "
-        "exact release such as 26.4.4.38 (a floating tag like 26.4 changes the image on its own)",
+        "exact release of four numbers (a floating tag like 26.4 changes the image on its own), "
+        "e.g. 26.4.4.38",
     ),
     (
         BASE + "langfuse:\n  web_digest: sha256:abc\n",
         "cfg.yaml: langfuse.web_digest is 'sha256:abc', which is not in the expected form: "
-        "sha256: and 64 lower-case hex digits",
+        "sha256: and 64 lower-case hex digits, e.g. sha256:" + "0f" * 32,
     ),
     (
         BASE + "langfuse:\n  registry: quay\n",
@@ -318,8 +323,9 @@ BAD_CONFIGS = [
         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:dockerhub-AbCdEf\n",
         "cfg.yaml: registry_cache.dockerhub_credentials_secret is 'arn:aws:secretsmanager:eu-west-1"
         ":111122223333:secret:doc..., which is not in the expected form: the full ARN of a secret "
-        "named ecr-pullthroughcache/..., e.g. arn:aws:secretsmanager:eu-west-1:111122223333:"
-        "secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+        "named ecr-pullthroughcache/... (with the 6 characters Secrets Manager appends), e.g. "
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:ecr-pullthroughcache/docker-hub-"
+        "AbCdEf",
     ),
     (
         BASE + "account: '111122223333'\nnetwork: {availability_zones: [eu-west-1a, eu-west-1b]}"
@@ -367,7 +373,7 @@ BAD_CONFIGS = [
     (
         BASE + "database:\n  engine_version: '17.8'\n",
         "cfg.yaml: database.engine_version is 17.8, which Aurora PostgreSQL cannot create: use "
-        "e.g. 17.11",
+        "e.g. '17.11'",
     ),
     (
         BASE + "cache:\n  node_type: cache.t9g.small\n",
@@ -400,16 +406,17 @@ BAD_CONFIGS = [
         "serves every zone): remove it, or use nat: gateway",
     ),
     (
-        BASE + "auth:\n  signup: false\n  cognito: {self_signup: true}\n",
-        "cfg.yaml: auth.cognito.self_signup is on but auth.signup is off, which stops Langfuse "
+        BASE + "auth:\n  signup: closed\n  cognito: {self_signup: true}\n",
+        "cfg.yaml: auth.cognito.self_signup is on but auth.signup is closed, which stops Langfuse "
         "from creating an account for any new login (AUTH_DISABLE_SIGNUP): people could sign up "
-        "in Cognito and still never get in; turn self_signup off or signup on",
+        "in Cognito and still never get in; turn self_signup off or write signup: sso",
     ),
     (
         BASE + "clickhouse:\n  mode: external\n  url: https://ch.example.com:99999"
         "\n  migration_url: clickhouse://ch.example.com:9440\n  password_secret: ch/pw\n",
-        "cfg.yaml: clickhouse.url is 'https://ch.example.com:99999': not a valid URL: invalid "
-        "port number",
+        "cfg.yaml: clickhouse.url is 'https://ch.example.com:99999': not a valid URL (invalid "
+        "port number): use a URL starting with http:// or https://, e.g. "
+        "https://clickhouse.example.com:8443",
     ),
     (
         BASE + "network:\n  cidr: 10.400.0.0/16\n",
@@ -433,16 +440,54 @@ BAD_CONFIGS = [
         "or set auth.cognito.domain_prefix",
     ),
     (
+        BASE + "database:\n  engine_version: '16.0'\n",
+        "cfg.yaml: database.engine_version is 16.0, which Aurora PostgreSQL cannot create: use "
+        "e.g. '16.15'",
+    ),
+    (
+        BASE + "database:\n  engine_version: '17.99'\n",
+        "cfg.yaml: database.engine_version is 17.99, which Aurora PostgreSQL cannot create: use "
+        "e.g. '17.11'",
+    ),
+    (
+        BASE + "database:\n  engine_version: 16.10\n",
+        "cfg.yaml: database.engine_version is 16.1: YAML reads this as a number, but the setting "
+        "is text: write it in quotes exactly as you mean it (unquoted, 19:00 reads as 1140 and "
+        "17.10 as 17.1)",
+    ),
+    # Langfuse (main @62751446) creates the init user with a password only
+    # (web/src/initialize.ts:164 createUserEmailPassword) and its password sign-in refuses every
+    # password when AUTH_DISABLE_USERNAME_PASSWORD is true (web/src/server/auth.ts:93) and for
+    # AUTH_DOMAINS_WITH_SSO_ENFORCEMENT domains (auth.ts:98-100): that user could never sign in.
+    (
+        BASE + "auth:\n  password_login: false\n  cognito: {}\nlangfuse:\n  init: {org_id: acme, "
+        "user_email: admin@acme.io, user_password_secret: langfuse/admin-password}\n",
+        "cfg.yaml: langfuse.init.user_email needs auth.password_login: true: Langfuse gives this "
+        "first user a password only, and password sign-in is off, so nobody could sign in as it; "
+        "set auth.password_login: true, or remove langfuse.init.user_email and "
+        "user_password_secret (the organisation, project and API keys are still created; SSO "
+        "users join through auth.default_organization)",
+    ),
+    (
+        BASE + "auth:\n  password_login: true\n  sso_enforced_domains: [acme.io]\nlangfuse:\n  "
+        "init: {org_id: acme, user_email: admin@acme.io, user_password_secret: lf/admin}\n",
+        "cfg.yaml: langfuse.init.user_email is in acme.io, which auth.sso_enforced_domains keeps "
+        "from signing in with a password, and Langfuse gives this first user a password only; use "
+        "an address outside acme.io, or remove langfuse.init.user_email and user_password_secret "
+        "(the organisation, project and API keys are still created; SSO users join through "
+        "auth.default_organization)",
+    ),
+    (
         BASE + "auth:\n  cognito: {domain_prefix: Langfuse_Login}\n",
         "cfg.yaml: auth.cognito.domain_prefix is 'Langfuse_Login', which is not in the expected "
         "form: 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a "
-        "hyphen (e.g. acme-langfuse)",
+        "hyphen, e.g. acme-langfuse",
     ),
     (
         BASE + "auth:\n  cognito: {domain_prefix: " + "a" * 64 + "}\n",
         "cfg.yaml: auth.cognito.domain_prefix is '" + "a" * 56 + "..., which is not in the "
         "expected form: 1 to 63 lower-case letters, digits and hyphens, not starting or ending "
-        "with a hyphen (e.g. acme-langfuse)",
+        "with a hyphen, e.g. acme-langfuse",
     ),
 ]
 
@@ -558,3 +603,369 @@ def test_a_provider_refuses_a_setting_of_another_type(kind: str) -> None:
         f"<config>: auth.providers.0.base_url is not a setting when auth.providers.0.type is "
         f"{kind}: remove it, or check its spelling (schema: make schema)"
     )
+
+
+# Every constrained setting, walked with a bad value: (YAML with @@ where the value goes, the
+# setting's path, the bad value, whether the refusal must show an example). The example a
+# refusal shows ("e.g. <example>", last) is written back into the file and must be accepted.
+EXISTING_VPC = (
+    "network:\n  existing:\n    vpc_id: vpc-0a1b2c3d4e5f60718\n    cidr: 10.20.0.0/16\n"
+    "    availability_zones: [eu-west-1a, eu-west-1b]\n"
+    "    private_subnet_ids: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2]\n"
+)
+INTERNAL = (
+    "edge:\n  mode: internal\n  allowed_cidrs: [10.0.0.0/8]\n"
+    "  domain: {name: lf.corp.acme.io, zone_id: Z0987654321ZYXWVUTSRQ, zone_name: corp.acme.io}\n"
+)
+EXTERNAL_CLICKHOUSE = (
+    "clickhouse:\n  mode: external\n  url: https://ch.example.com:8443\n"
+    "  migration_url: clickhouse://ch.example.com:9440\n  password_secret: ch/pw\n"
+)
+INIT = "auth: {password_login: true}\nlangfuse:\n  init:\n    org_id: acme\n"
+OKTA = (
+    "auth:\n  providers:\n    - {type: okta, client_id: x, client_secret_secret: s, issuer: @@}\n"
+)
+WALK = [
+    ("name: @@\nregion: eu-west-1\n", "name", "Prod_1", True),
+    ("name: tt\nregion: @@\n", "region", "Ireland", True),
+    (BASE + "account: @@\n", "account", "'12345'", True),
+    (BASE + "langfuse:\n  version: @@\n", "langfuse.version", "latest", True),
+    (BASE + "langfuse:\n  worker_digest: @@\n", "langfuse.worker_digest", "abc", True),
+    (BASE + "langfuse:\n  registry: @@\n", "langfuse.registry", "quay", False),
+    (BASE + "langfuse:\n  web: {cpu: @@}\n", "langfuse.web.cpu", "3000", False),
+    (BASE + "langfuse:\n  web: {min_tasks: @@}\n", "langfuse.web.min_tasks", "0", False),
+    (
+        BASE + "langfuse:\n  health_check_grace_seconds: @@\n",
+        "langfuse.health_check_grace_seconds",
+        "five minutes",
+        False,
+    ),
+    (BASE + "langfuse:\n  enable_exec: @@\n", "langfuse.enable_exec", "maybe", False),
+    (BASE + "database:\n  engine_version: @@\n", "database.engine_version", "'17'", True),
+    (BASE + "database:\n  engine_version: @@\n", "database.engine_version", "'16.0'", True),
+    (BASE + "database:\n  engine_version: @@\n", "database.engine_version", "16.10", False),
+    (BASE + "database:\n  max_acu: @@\n", "database.max_acu", "300", False),
+    (BASE + "cache:\n  engine_version: @@\n", "cache.engine_version", "'8'", True),
+    (BASE + "cache:\n  node_type: @@\n", "cache.node_type", "t4g.small", True),
+    (BASE + "clickhouse:\n  image_tag: @@\n", "clickhouse.image_tag", "'26.4'", True),
+    (BASE + "clickhouse:\n  image_digest: @@\n", "clickhouse.image_digest", "sha256:ABC", True),
+    (
+        EXTERNAL_CLICKHOUSE.replace("https://ch.example.com:8443", "@@"),
+        "clickhouse.url",
+        "ftp://ch.example.com",
+        True,
+    ),
+    (
+        EXTERNAL_CLICKHOUSE.replace("clickhouse://ch.example.com:9440", "@@"),
+        "clickhouse.migration_url",
+        "http://ch.example.com:9000",
+        True,
+    ),
+    (EXTERNAL_CLICKHOUSE.replace("ch/pw", "@@"), "clickhouse.password_secret", "'p w'", True),
+    (
+        BASE
+        + "edge:\n  domain: {name: @@, zone_id: Z0123456789ABCDEFGHIJ, zone_name: example.com}\n",
+        "edge.domain.name",
+        "Langfuse.Example.com",
+        True,
+    ),
+    (
+        BASE + "edge:\n  domain: {name: lf.example.com, zone_id: @@, zone_name: example.com}\n",
+        "edge.domain.zone_id",
+        "z123",
+        True,
+    ),
+    (
+        BASE
+        + "edge:\n  domain: {name: lf.example.com, zone_id: Z0123456789ABCDEFGHIJ, zone_name: @@}\n",
+        "edge.domain.zone_name",
+        "Example.com",
+        True,
+    ),
+    (BASE + "edge:\n  allowed_cidrs: [@@]\n", "edge.allowed_cidrs.0", "10.0.0.300/24", False),
+    (BASE + "edge:\n  allowed_cidrs: [@@]\n", "edge.allowed_cidrs.0", "203.0.113.7/24", False),
+    (BASE + "edge:\n  idle_timeout_seconds: @@\n", "edge.idle_timeout_seconds", "5", False),
+    (
+        BASE + "edge:\n  mode: alb\n  allow_insecure_http: @@\n",
+        "edge.allow_insecure_http",
+        "maybe",
+        False,
+    ),
+    (BASE + INTERNAL + "  certificate_arn: @@\n", "edge.certificate_arn", "my-certificate", True),
+    (
+        BASE + INTERNAL + f"  certificate_arn: {CERTIFICATE}\n  allowed_prefix_lists: [@@]\n",
+        "edge.allowed_prefix_lists.0",
+        "prefix-list-1",
+        True,
+    ),
+    (
+        BASE + EXISTING_VPC.replace("vpc-0a1b2c3d4e5f60718", "@@"),
+        "network.existing.vpc_id",
+        "vpc-1",
+        True,
+    ),
+    (
+        BASE + EXISTING_VPC.replace("subnet-0aaaaaaaaaaaaaaa1", "@@"),
+        "network.existing.private_subnet_ids.0",
+        "sub-1",
+        True,
+    ),
+    (
+        BASE + EXISTING_VPC + "    data_subnet_ids: [@@, subnet-0bbbbbbbbbbbbbbb2]\n",
+        "network.existing.data_subnet_ids.0",
+        "subnet-XYZ",
+        True,
+    ),
+    (
+        BASE + EXISTING_VPC + "    public_subnet_ids: [@@, subnet-0ccccccccccccccc2]\n",
+        "network.existing.public_subnet_ids.0",
+        "public-a",
+        True,
+    ),
+    (
+        BASE + EXISTING_VPC.replace("10.20.0.0/16", "@@"),
+        "network.existing.cidr",
+        "10.20.0.0",
+        False,
+    ),
+    (
+        BASE + EXISTING_VPC.replace("[eu-west-1a, eu-west-1b]", "@@"),
+        "network.existing.availability_zones",
+        "[eu-west-1a]",
+        False,
+    ),
+    (BASE + "network:\n  cidr: @@\n", "network.cidr", "10.40.7.0/16", False),
+    (BASE + "network:\n  nat: @@\n", "network.nat", "nat-gateway", False),
+    (
+        BASE + "auth:\n  sso_enforced_domains: [@@]\n  cognito: {}\n",
+        "auth.sso_enforced_domains.0",
+        "'@acme.io'",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito: {self_signup: true, allowed_email_domains: [@@]}\n",
+        "auth.cognito.allowed_email_domains.0",
+        "ACME.io",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito: {domain_prefix: @@}\n",
+        "auth.cognito.domain_prefix",
+        "Langfuse_Login",
+        True,
+    ),
+    (
+        BASE
+        + "auth:\n  cognito:\n    saml:\n      - {name: @@, metadata_url: https://idp.acme.io/m}\n",
+        "auth.cognito.saml.0.name",
+        "'My Okta'",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    saml:\n      - {name: Okta, metadata_url: @@}\n",
+        "auth.cognito.saml.0.metadata_url",
+        "http://idp.acme.io/m",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    oidc:\n      - {name: @@, issuer: https://idp.acme.io, "
+        "client_id: x, client_secret_secret: s}\n",
+        "auth.cognito.oidc.0.name",
+        "ab",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    email: {from_address: @@}\n",
+        "auth.cognito.email.from_address",
+        "no-reply",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    email: {from_address: a@acme.io, reply_to: @@}\n",
+        "auth.cognito.email.reply_to",
+        "support at acme.io",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    email: {from_address: a@acme.io, ses_verified_domain: @@}\n",
+        "auth.cognito.email.ses_verified_domain",
+        "acme",
+        True,
+    ),
+    (
+        BASE + "auth:\n  cognito:\n    email: {from_address: a@acme.io, ses_region: @@}\n",
+        "auth.cognito.email.ses_region",
+        "Ireland",
+        True,
+    ),
+    (BASE + "auth:\n  cognito: {mfa: @@}\n", "auth.cognito.mfa", "always", False),
+    (
+        BASE
+        + OKTA.replace("client_secret_secret: s", "client_secret_secret: @@").replace(
+            "issuer: @@", "issuer: https://acme.okta.com"
+        ),
+        "auth.providers.0.client_secret_secret",
+        "'my secret'",
+        True,
+    ),
+    (BASE + OKTA, "auth.providers.0.issuer", "acme.okta.com", True),
+    (
+        BASE + "auth:\n  providers:\n    - {type: google, client_id: x, client_secret_secret: s, "
+        "allowed_domains: [@@]}\n",
+        "auth.providers.0.allowed_domains.0",
+        "Acme.io",
+        True,
+    ),
+    (
+        BASE + INIT.replace("org_id: acme", "org_id: @@"),
+        "langfuse.init.org_id",
+        "'acme corp'",
+        True,
+    ),
+    (BASE + INIT + "    project_id: @@\n", "langfuse.init.project_id", "'main project'", True),
+    (
+        BASE + INIT + "    project_id: main\n    api_keys_secret: @@\n",
+        "langfuse.init.api_keys_secret",
+        "langfuse/init-keys",
+        True,
+    ),
+    (
+        BASE + INIT + "    user_email: @@\n    user_password_secret: lf/pw\n",
+        "langfuse.init.user_email",
+        "admin",
+        True,
+    ),
+    (
+        BASE + INIT + "    user_email: a@acme.io\n    user_password_secret: @@\n",
+        "langfuse.init.user_password_secret",
+        "'pass word'",
+        True,
+    ),
+    (
+        BASE + "langfuse:\n  email: {from_address: @@, smtp_url_secret: lf/smtp}\n",
+        "langfuse.email.from_address",
+        "langfuse",
+        True,
+    ),
+    (
+        BASE + "langfuse:\n  email: {from_address: a@acme.io, smtp_url_secret: @@}\n",
+        "langfuse.email.smtp_url_secret",
+        "'smtps://u:p@host'",
+        True,
+    ),
+    (BASE + "monitoring:\n  emails: [@@]\n", "monitoring.emails.0", "ops", True),
+    (BASE + "monitoring:\n  topic_arn: @@\n", "monitoring.topic_arn", "alarms", True),
+    (
+        BASE + "monitoring:\n  global_topic_arn: @@\n",
+        "monitoring.global_topic_arn",
+        "arn:aws:sns:eu-west-1:111122223333:alarms",
+        True,
+    ),
+    (BASE + "budget: {monthly_usd: 10, emails: [@@]}\n", "budget.emails.0", "OPS@ACME.IO", True),
+    (BASE + "budget: {monthly_usd: 10, emails: @@}\n", "budget.emails", "ops@acme.io", False),
+    (BASE + "budget: {monthly_usd: @@, emails: [ops@acme.io]}\n", "budget.monthly_usd", "0", False),
+    (
+        BASE + "registry_cache:\n  dockerhub_credentials_secret: @@\n",
+        "registry_cache.dockerhub_credentials_secret",
+        "docker-hub",
+        True,
+    ),
+    (
+        BASE + "registry_cache:\n  ghcr_credentials_secret: @@\n",
+        "registry_cache.ghcr_credentials_secret",
+        "ghcr",
+        True,
+    ),
+    (
+        BASE + "data_protection: disposable\nschedule: {timezone: @@}\n",
+        "schedule.timezone",
+        "Europe/Dublni",
+        True,
+    ),
+    (
+        BASE + "data_protection: disposable\nschedule: {timezone: UTC, start: @@}\n",
+        "schedule.start",
+        "8am",
+        True,
+    ),
+    (
+        BASE + "data_protection: disposable\nschedule: {timezone: UTC, stop: @@}\n",
+        "schedule.stop",
+        "19:00",
+        False,
+    ),
+    (
+        BASE + "data_protection: disposable\nschedule: {timezone: UTC, days: [@@]}\n",
+        "schedule.days.0",
+        "Monday",
+        False,
+    ),
+    (BASE + "logs:\n  retention_days: @@\n", "logs.retention_days", "31", False),
+    (BASE + "waf:\n  rate_limit: @@\n", "waf.rate_limit", "5", False),
+    (BASE + "backup:\n  hour_utc: @@\n", "backup.hour_utc", "3am", False),
+    (BASE + "storage:\n  events_expiry_days: @@\n", "storage.events_expiry_days", "1.5", False),
+    (BASE + "auth: @@\n", "auth", "''", False),
+    (BASE + "tags: @@\n", "tags", "[team]", False),
+]
+# Words that say how to write the value, where a refusal has no single example to show.
+FIX_WORDS = ("use ", "write ", "like ", "true or false", "list at least")
+
+
+def _walk_id(case: tuple[str, str, str, bool]) -> str:
+    return f"{case[1]}={case[2]}"
+
+
+def _issues_at(text: str, path: str) -> list[str]:
+    try:
+        parse_config(text, "cfg.yaml")
+    except ConfigError as error:
+        return [issue.message for issue in error.issues if issue.path == path]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("template", "path", "bad", "shows_example"), WALK, ids=map(_walk_id, WALK)
+)
+def test_every_constrained_setting_names_its_form_and_a_fix(
+    template: str, path: str, bad: str, shows_example: bool
+) -> None:
+    """Issue 17 point 9: each refusal names the field, the expected form and an example or the
+    fix, never "see the field's description", never pydantic's own words; the example it
+    offers, written into the file as shown, is accepted."""
+    (message,) = _issues_at(template.replace("@@", bad), path)
+    assert "see the field's description" not in message
+    assert "Input should" not in message and "String should" not in message, message
+    if not shows_example:
+        assert any(word in message for word in FIX_WORDS), message
+        return
+    assert "e.g. " in message, message
+    example = message.rsplit("e.g. ", 1)[1].split(" ")[0]
+    assert _issues_at(template.replace("@@", example), path) == [], (message, example)
+
+
+def _schema_patterns(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_schema_patterns(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_schema_patterns(value) for value in node))
+    return set()
+
+
+def test_every_pattern_of_the_schema_is_walked_and_explained() -> None:
+    """Every pattern a setting is declared with is reached by WALK (a setting added with a new
+    pattern must join it), and its refusal shows the form with an example."""
+    explained = set()
+    for template, path, bad, _ in WALK:
+        text = template.replace("@@", bad)
+        try:
+            EnvironmentConfig.model_validate(yaml.safe_load(text))
+        except ValidationError as error:
+            patterns = {
+                e["ctx"]["pattern"]
+                for e in error.errors()
+                if e["type"] == "string_pattern_mismatch"
+            }
+            if patterns and all("e.g. " in message for message in _issues_at(text, path)):
+                explained |= patterns
+    assert _schema_patterns(EnvironmentConfig.model_json_schema()) <= explained

@@ -96,3 +96,34 @@ def test_mutated_examples_name_the_field(
             assert issue.path, f"an issue without a field: {issue.message}"
             known = (*TOP_LEVEL, format_segment(key), *(format_segment(k) for k in document))
             assert issue.path.startswith(known), issue
+
+
+@FUZZ
+@given(major=st.integers(min_value=10, max_value=20), minor=st.integers(min_value=0, max_value=99))
+def test_any_well_formed_engine_version(major: int, minor: int) -> None:
+    """Issue 17 point 9: a well-formed version Aurora does not know (16.0) crashed the rules."""
+    outcome(f"name: tt\nregion: eu-west-1\ndatabase:\n  engine_version: '{major}.{minor}'\n")
+
+
+# Settings whose pattern admits values AWS or Langfuse do not have: any well-formed value must
+# give a config or a ConfigError, never a traceback.
+WELL_FORMED = [
+    ("database:\n  engine_version: '@@'\n", r"1[5-8]\.\d{1,2}"),
+    ("cache:\n  engine_version: '@@'\n", r"\d{1,2}\.\d{1,2}"),
+    ("cache:\n  node_type: '@@'\n", r"cache\.[a-z0-9]{1,6}\.[a-z0-9]{1,8}"),
+    ("langfuse:\n  version: '@@'\n", r"\d{1,2}\.\d{1,3}\.\d{1,2}"),
+    ("clickhouse:\n  image_tag: '@@'\n", r"\d{1,2}\.\d{1,2}\.\d{1,2}\.\d{1,3}"),
+    ("network:\n  availability_zones: ['@@', eu-west-1b]\n", r"eu-west-1[a-z]"),
+    (
+        "data_protection: disposable\nschedule: {timezone: '@@'}\n",
+        r"[A-Za-z_]{1,10}/[A-Za-z_]{1,12}",
+    ),
+]
+
+
+@FUZZ
+@given(data=st.data(), case=st.sampled_from(WELL_FORMED))
+def test_any_well_formed_value(data: st.DataObject, case: tuple[str, str]) -> None:
+    template, pattern = case
+    value = data.draw(st.from_regex(pattern, fullmatch=True))
+    outcome("name: tt\nregion: eu-west-1\n" + template.replace("@@", value))

@@ -20,7 +20,7 @@ SHARED_ENV = {
     "LANGFUSE_S3_BATCH_EXPORT_BUCKET", "LANGFUSE_S3_BATCH_EXPORT_REGION", "LANGFUSE_S3_BATCH_EXPORT_PREFIX",
     "LANGFUSE_S3_BATCH_EXPORT_ENABLED",
 }  # fmt: skip
-WEB_ONLY_ENV = {"KEEP_ALIVE_TIMEOUT", "LANGFUSE_CSP_ENFORCE_HTTPS"}
+WEB_ONLY_ENV = {"KEEP_ALIVE_TIMEOUT"}
 SHARED_SECRETS = {
     "DATABASE_HOST", "DATABASE_USERNAME", "DATABASE_PASSWORD", "NEXTAUTH_SECRET", "SALT",
     "ENCRYPTION_KEY", "CLICKHOUSE_PASSWORD", "REDIS_AUTH",
@@ -71,16 +71,16 @@ FEDERATED_ACCESS = {
 }  # fmt: skip
 AUTH_VARIABLES = {
     "example": ACCESS | COGNITO,
-    "dev": ACCESS,
-    "prod": ACCESS,
-    "albdomain": ACCESS,
+    "dev": ACCESS | COGNITO,
+    "prod": ACCESS | COGNITO,
+    "albdomain": ACCESS | COGNITO,
     "direct": ACCESS | DIRECT,
     "federated": ACCESS | COGNITO | FEDERATED_ACCESS,
     "headless": ACCESS | COGNITO,
-    "images": ACCESS,
+    "images": ACCESS | COGNITO,
     "internal": ACCESS | COGNITO,
     "legacy": ACCESS | COGNITO,
-    "upgrade": ACCESS,
+    "upgrade": ACCESS | COGNITO,
 }
 COGNITO_SECRET = {"AUTH_COGNITO_CLIENT_SECRET"}
 AUTH_SECRETS = {
@@ -166,6 +166,18 @@ def test_headless_start_and_mail_reach_the_containers(headless: SynthesizedEnvir
     assert "SMTP_CONNECTION_URL" in {
         s["Name"] for s in task_container(headless, "Worker")["Secrets"]
     }
+
+
+@pytest.mark.parametrize("service", ["Web", "Worker"])
+def test_no_variable_that_only_the_image_build_reads(
+    example_env: SynthesizedEnvironment, service: str
+) -> None:
+    """LANGFUSE_CSP_ENFORCE_HTTPS is read only by web/next.config.mjs:48 (langfuse/langfuse main
+    @62751446), inside the `headers()` of next.config.mjs:151 that `next build` turns into the
+    image's routes manifest (next.config.mjs:16 notes such values are fixed at build time in
+    the official images); web/src/env.mjs:135 only validates it. Set on a container it changes
+    no header, so an environment that sets it would claim a protection it does not have."""
+    assert "LANGFUSE_CSP_ENFORCE_HTTPS" not in environment(task_container(example_env, service))
 
 
 def test_cognito_mails_through_ses(headless: SynthesizedEnvironment) -> None:
@@ -256,10 +268,13 @@ def test_nextauth_url_is_the_custom_domain(
 
 
 def test_web_and_worker_share_one_pinned_tag(example_env: SynthesizedEnvironment) -> None:
-    """Examples pull from Docker Hub by tag (the images fixture covers ghcr, cache, digests)."""
+    """Examples pull from ghcr.io by tag (tests/test_images.py covers Docker Hub, cache, digests)."""
     version = example_env.config.langfuse.version
-    assert task_container(example_env, "Web")["Image"] == f"langfuse/langfuse:{version}"
-    assert task_container(example_env, "Worker")["Image"] == f"langfuse/langfuse-worker:{version}"
+    assert task_container(example_env, "Web")["Image"] == f"ghcr.io/langfuse/langfuse:{version}"
+    assert (
+        task_container(example_env, "Worker")["Image"]
+        == f"ghcr.io/langfuse/langfuse-worker:{version}"
+    )
 
 
 def test_external_clickhouse_settings(alb_domain: SynthesizedEnvironment) -> None:
@@ -293,7 +308,7 @@ def test_fresh_install_sets_no_migration_variable(example: SynthesizedEnvironmen
 
 
 def test_v3_release_works(v3: SynthesizedEnvironment) -> None:
-    assert task_container(v3, "Web")["Image"] == "langfuse/langfuse:3.150.0"
+    assert task_container(v3, "Web")["Image"] == "ghcr.io/langfuse/langfuse:3.150.0"
     assert not MIGRATION_ENV & set(environment(task_container(v3, "Worker")))
 
 

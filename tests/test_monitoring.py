@@ -393,5 +393,33 @@ def test_running_tasks_alarm_follows_the_desired_count(
     }
     (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
     assert expression == "desired - running"
-    assert alarm["EvaluationPeriods"] == 2
-    assert alarm["TreatMissingData"] == "breaching"
+    # Container Insights' one-minute counts; tasks missing in 15 of the last 30 minutes. A
+    # minute without data (a service scaled to zero) is no missing task.
+    assert {m["MetricStat"]["Period"] for m in alarm["Metrics"] if "MetricStat" in m} == {60}
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (30, 15)
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_queue_metrics_of_a_v3_release_before_3_170(v3: SynthesizedEnvironment) -> None:
+    """Langfuse before 3.170.0 publishes waiting jobs as `langfuse.queue.<queue>.length`
+    (worker/src/queues/workerManager.ts); `.depth.shard_all.type_waiting` exists from 3.170.0
+    (packages/shared/src/server/instrumentation/index.ts, buildCloudWatchKey). The backlog
+    alarm and the worker's backlog scaling read what the release publishes."""
+    assert v3.config.langfuse.version == "3.150.0"
+    expected = {
+        ("Langfuse", f"langfuse.queue.{queue}.length")
+        for queue in (
+            "ingestion",
+            "otel_ingestion",
+            "secondary_ingestion",
+            "secondary_otel_ingestion",
+        )
+    }
+    assert metrics(alarms(v3)["langfuse-legacy-worker-queue-backlog"]) == expected
+    ((policy_id, _),) = step_policies(v3).items()
+    (scaling,) = [
+        a["Properties"]
+        for a in v3.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("AlarmActions") == [{"Ref": policy_id}]
+    ]
+    assert metrics(scaling) == expected

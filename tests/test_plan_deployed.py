@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,28 +105,77 @@ def test_without_credentials_says_how_to_log_in(
     assert "aws sso login" in err
 
 
-def planned_command(*args: str) -> str:
-    """The plan command `make plan` would run (make -n runs nothing)."""
+def make_lines(target: str, *args: str) -> list[str]:
+    """The commands `make <target>` would run (make -n runs nothing)."""
     out = subprocess.run(
-        ["make", "-n", "--no-print-directory", "plan", *args],
+        ["make", "-n", "--no-print-directory", target, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    (line,) = [x for x in out.splitlines() if "scripts/plan.py" in x]
+    return out.splitlines()
+
+
+def planned_command(*args: str) -> str:
+    """The plan command `make plan` would run."""
+    (line,) = [x for x in make_lines("plan", *args) if "scripts/plan.py" in x]
     return line
 
 
-def test_make_plan_compares_with_the_last_deploy_or_with_aws() -> None:
-    name = "plan-probe"
+def recorded_as(*args: str, assembly_dir: Path) -> str:
+    """Where `make deploy` would keep the deployed assembly (its record)."""
+    (line,) = [x for x in make_lines("deploy", *args, f"OUT={assembly_dir}") if "cp -r" in x]
+    return line.rsplit(" ", 1)[1]
+
+
+def environment_file(folder: Path, name: str) -> Path:
+    """A config file of environment ``name`` whose file name says nothing of it."""
+    path = folder / "some-file.yaml"
+    path.write_text(f"name: {name}\nregion: {REGION}\n")
+    return path
+
+
+@contextmanager
+def deploy_record(name: str) -> Iterator[None]:
+    """A `.deployed/<name>` record, as `make deploy` leaves it, for the duration."""
     record = REPO / ".deployed" / name
-    assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}")
-    record.mkdir(parents=True)
+    if (record / "manifest.json").exists():
+        yield
+        return
+    record.mkdir(parents=True, exist_ok=True)
+    (record / "manifest.json").write_text("{}")
     try:
-        (record / "manifest.json").write_text("{}")
-        assert f"plan.py .deployed/{name} cdk.out" in planned_command(f"ENV={name}")
-        assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}", "FROM=aws")
+        yield
     finally:
         (record / "manifest.json").unlink()
         record.rmdir()
+
+
+def test_make_plan_compares_with_the_last_deploy_or_with_aws() -> None:
+    name = "dev"
+    assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}")
+    with deploy_record(name):
+        assert f"plan.py .deployed/{name} cdk.out" in planned_command(f"ENV={name}")
+        assert "plan.py --deployed cdk.out" in planned_command(f"ENV={name}", "FROM=aws")
+
+
+def test_plan_of_a_config_file_reads_that_environments_record(tmp_path: Path) -> None:
+    """The record is the environment's (`name:` in its YAML), never the one of ENV's default
+    (example): comparing with another environment's assembly shows its every resource as
+    deleted, a false DATA LOSS."""
+    config = environment_file(tmp_path, "planprobe")
+    with deploy_record("example"):
+        assert "plan.py --deployed cdk.out" in planned_command(f"CONFIG={config}")
+        with deploy_record("planprobe"):
+            assert "plan.py .deployed/planprobe cdk.out" in planned_command(f"CONFIG={config}")
+
+
+def test_deploy_keeps_each_environments_own_record(tmp_path: Path) -> None:
+    """`make deploy CONFIG=f` must not overwrite example's record; ENV=dev and
+    CONFIG=config/dev.yaml are one environment with one record."""
+    assembly_dir = assembly(tmp_path / "new", bucket_template("langfuse-a"))
+    config = environment_file(tmp_path, "planprobe")
+    assert recorded_as(f"CONFIG={config}", assembly_dir=assembly_dir) == ".deployed/planprobe"
+    assert recorded_as("ENV=dev", assembly_dir=assembly_dir) == ".deployed/dev"
+    assert recorded_as("CONFIG=config/dev.yaml", assembly_dir=assembly_dir) == ".deployed/dev"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from langfuse_aws.auth.web_variables import access_environment
 from langfuse_aws.config.loader import build_config
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -33,3 +34,21 @@ def test_the_readme_has_config_examples() -> None:
 def test_readme_yaml_example_is_a_valid_config(block: str) -> None:
     document: dict[str, Any] = yaml.safe_load(block.replace("sha256:...", DIGEST))
     build_config({"name": "readme", "region": "eu-west-1", **document}, "README.md")
+
+
+@pytest.mark.parametrize("block", readme_blocks(), ids=lambda b: b.splitlines()[0][:40])
+def test_readme_yaml_example_opens_signup_only_where_it_says_so(block: str) -> None:
+    """A reader who copies an example never gets open sign-up without reading `signup: open`.
+
+    Langfuse accepts a password sign-up from anyone who reaches it unless AUTH_DISABLE_SIGNUP or
+    AUTH_DISABLE_USERNAME_PASSWORD is "true" (web/src/features/auth-credentials/server/
+    signupApiHandler.ts:28-37, langfuse/langfuse @62751446).
+    """
+    document: dict[str, Any] = yaml.safe_load(block.replace("sha256:...", DIGEST))
+    config = build_config({"name": "readme", "region": "eu-west-1", **document}, "README.md")
+    variables = access_environment(config.auth)
+    anyone = (
+        variables["AUTH_DISABLE_SIGNUP"] == "false"
+        and variables["AUTH_DISABLE_USERNAME_PASSWORD"] == "false"
+    )
+    assert not anyone or "signup: open" in block

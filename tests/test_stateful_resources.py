@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import synthesized
-from synth import SynthesizedEnvironment
+from langfuse_aws import load_config
+from synth import EXAMPLE_CONFIGS, FIXTURE_CONFIGS, SynthesizedEnvironment
 
 # A changed logical id makes CloudFormation delete the old resource and create a new one:
 # for these resources that is data loss. Never edit this table to make a test pass.
@@ -48,6 +49,13 @@ RETAINED_WHEN_KEEPING_DATA = {
     "AWS::ElastiCache::ReplicationGroup": "Snapshot",
     "AWS::Backup::BackupVault": "Retain",
 }
+# Every example and fixture whose YAML says data_protection: disposable.
+DISPOSABLE_NAMES = [
+    path.stem
+    for path in (*EXAMPLE_CONFIGS, *FIXTURE_CONFIGS)
+    if load_config(path).data_protection == "disposable"
+]
+assert DISPOSABLE_NAMES, "no disposable environment to test"
 KEY_SECRETS = {
     "DatabaseSecret3B817195",
     "SecretsEncryptionKeyBE59B073",
@@ -83,12 +91,18 @@ def test_retained_environments_keep_every_stateful_resource(name: str) -> None:
     assert cluster["Properties"]["DeletionProtection"] is True
 
 
-def test_disposable_environment_deletes_everything(dev: SynthesizedEnvironment) -> None:
-    assert dev.config.data_protection == "disposable"
-    for kind in RETAINED_WHEN_KEEPING_DATA:
-        for logical_id, resource in dev.resources(kind).items():
-            assert resource.get("DeletionPolicy", "Delete") == "Delete", logical_id
-    (cluster,) = dev.resources("AWS::RDS::DBCluster").values()
+@pytest.mark.parametrize("name", DISPOSABLE_NAMES)
+def test_disposable_environment_deletes_everything(name: str) -> None:
+    """README: `disposable` deletes everything. Every resource of every stack, log groups
+    included, is deleted with the stack and on replacement (no DeletionPolicy or
+    UpdateReplacePolicy but Delete), and the database has no deletion protection."""
+    env = synthesized(name)
+    assert env.config.data_protection == "disposable"
+    for stack, template in env.templates.items():
+        for logical_id, resource in template["Resources"].items():
+            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+                assert resource.get(policy, "Delete") == "Delete", (stack, logical_id, policy)
+    (cluster,) = env.resources("AWS::RDS::DBCluster").values()
     assert cluster["Properties"]["DeletionProtection"] is False
 
 

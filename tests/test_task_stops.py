@@ -99,7 +99,7 @@ def test_planned_stop_is_not_counted(example: SynthesizedEnvironment, case: str)
 
 
 def test_matched_events_reach_the_counted_log_group(example: SynthesizedEnvironment) -> None:
-    rule_id, properties = rule(example)
+    _, properties = rule(example)
     (group_id, group), *_ = [
         (k, v) for k, v in example.resources("AWS::Logs::LogGroup").items() if "Stops" in k
     ]
@@ -111,23 +111,6 @@ def test_matched_events_reach_the_counted_log_group(example: SynthesizedEnvironm
     assert evaluate(target["Arn"], known) == (
         f"arn:aws:logs:eu-west-1:111122223333:log-group:{name}"
     )
-    (policy,) = example.resources("AWS::Logs::ResourcePolicy").values()
-    document = policy["Properties"]["PolicyDocument"]
-    resolved = json.loads(
-        evaluate(
-            document,
-            known
-            | {
-                f"{rule_id}.Arn": "arn:rule",
-                f"{group_id}.Arn": f"arn:group:{name}:*",
-            },
-        )
-    )
-    (statement,) = resolved["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert set(statement["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert statement["Resource"] == f"arn:group:{name}:*"
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": "arn:rule"}}
     (metric_filter,) = example.resources("AWS::Logs::MetricFilter").values()
     assert metric_filter["Properties"]["LogGroupName"] == {"Ref": group_id}
     (transformation,) = metric_filter["Properties"]["MetricTransformations"]
@@ -137,6 +120,64 @@ def test_matched_events_reach_the_counted_log_group(example: SynthesizedEnvironm
         "MetricValue": "1",
         "DefaultValue": 0,
     }
+
+
+def test_eventbridge_may_write_to_the_stops_log_group_and_nothing_else(
+    example: SynthesizedEnvironment,
+) -> None:
+    """The log group's own resource policy (AWS::Logs::LogGroup ResourcePolicyDocument) lets
+    EventBridge create a stream and put the rule's events, as AWS documents it:
+
+    - EventBridge writes to a CloudWatch Logs target only through the log group's resource
+      policy, with logs:CreateLogStream and logs:PutLogEvents for events.amazonaws.com
+      (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html,
+      "CloudWatch Logs permissions").
+    - The rule's ARN as aws:SourceArn only on PutLogEvents, CreateLogStream unconditioned: AWS's
+      serverless pattern eventbridge-cloudwatch (aws-samples/serverless-patterns,
+      eventbridge-cloudwatch/template.yaml) moved the condition there.
+    """
+    rule_id, _ = rule(example)
+    (group,) = [
+        v for k, v in example.resources("AWS::Logs::LogGroup").items() if k.startswith("Monitoring")
+    ]
+    arn = (
+        "arn:aws:logs:eu-west-1:111122223333:log-group:"
+        "/aws/events/langfuse-example-clickhouse-stops:*"
+    )
+    rule_arn = "arn:aws:events:eu-west-1:111122223333:rule/Langfuse-example-stops"
+    known = pseudo_parameters(example.main_stack, "uuid") | {f"{rule_id}.Arn": rule_arn}
+    document = evaluate(group["Properties"]["ResourcePolicyDocument"], known)
+    events = {"Service": "events.amazonaws.com"}
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": events,
+                "Action": "logs:CreateLogStream",
+                "Resource": arn,
+            },
+            {
+                "Effect": "Allow",
+                "Principal": events,
+                "Action": "logs:PutLogEvents",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            },
+        ],
+    }
+
+
+def test_no_account_level_logs_resource_policy(any_env: SynthesizedEnvironment) -> None:
+    """An account holds at most 10 CloudWatch Logs resource policies without a resource ARN per
+    region (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html,
+    "Policy limits"), shared with every other tool. AWS::Logs::ResourcePolicy has no resource
+    ARN (its CloudFormation schema: PolicyName and PolicyDocument only), so each one takes one
+    of the ten: an environment may add none.
+    """
+    for name, template in any_env.templates.items():
+        kinds = {resource["Type"] for resource in template["Resources"].values()}
+        assert "AWS::Logs::ResourcePolicy" not in kinds, name
 
 
 def test_no_custom_resource_delivers_the_events(example: SynthesizedEnvironment) -> None:

@@ -8,6 +8,7 @@ from constructs import Construct
 from .compliance.function_logs import FunctionLogRetention
 from .config.models import EnvironmentConfig
 from .constructs.log_retention import retention_days
+from .constructs.removal import DisposableLogGroups
 from .stacks.edge_alarms_stack import EdgeAlarmsStack
 from .stacks.global_stack import GlobalStack, needs_global_stack
 from .stacks.langfuse_stack import LangfuseStack
@@ -59,6 +60,8 @@ class LangfuseEnvironment:
         retention = retention_days(config.logs.retention_days)
         for stack in self.stacks:
             Aspects.of(stack).add(FunctionLogRetention(retention))
+            if not config.retains_data:
+                Aspects.of(stack).add(DisposableLogGroups())
             Tags.of(stack).add("project", PROJECT_TAG)
             Tags.of(stack).add("environment", config.name)
             for key, value in config.tags.items():

@@ -9,10 +9,15 @@ COGNITO_SECRET = "AUTH_COGNITO_CLIENT_SECRET"
 
 
 def access_environment(auth: AuthConfig) -> dict[str, str]:
-    """Langfuse-wide access settings (password login, sign-up, enforcement, defaults)."""
+    """Langfuse-wide access settings (password login, sign-up, enforcement, defaults).
+
+    AUTH_DISABLE_SIGNUP stops every new account, single sign-on users included, so only
+    ``signup: closed`` sets it; with ``sso`` password sign-up is already off because password
+    login is (web/src/features/auth-credentials/server/signupApiHandler.ts).
+    """
     env = {
         "AUTH_DISABLE_USERNAME_PASSWORD": str(not auth.password_login).lower(),
-        "AUTH_DISABLE_SIGNUP": str(not auth.signup).lower(),
+        "AUTH_DISABLE_SIGNUP": str(auth.signup == "closed").lower(),
     }
     if auth.sso_enforced_domains:
         env["AUTH_DOMAINS_WITH_SSO_ENFORCEMENT"] = ",".join(auth.sso_enforced_domains)

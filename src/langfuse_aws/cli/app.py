@@ -12,13 +12,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..config.models import LangfuseConfig
 from . import cost as cost_module
 from . import cost_report
 from . import diagram as diagram_module
 from . import doctor as doctor_module
 from . import smoke as smoke_module
 from . import status as status_module
-from .aws import NO_CREDENTIALS_HINT, aws_errors, boto3_clients
+from .aws import aws_advice, aws_errors, boto3_clients
+from .smoke_ingestion import ingestion_path
 from .target import Target, TargetError, load_target, read_assembly, synthesize
 
 app = typer.Typer(
@@ -64,7 +66,9 @@ def print_checks(title: str, checks: list[doctor_module.Check]) -> None:
         table.add_column(column)
     for check in checks:
         table.add_row(
-            "[green]pass[/green]" if check.ok else "[red]FAIL[/red]",
+            ("[yellow]WARN[/yellow]" if check.warning else "[green]pass[/green]")
+            if check.ok
+            else "[red]FAIL[/red]",
             check.name,
             check.detail,
             check.fix,
@@ -81,12 +85,12 @@ def reported_errors() -> Iterator[None]:
     except (TargetError, ValueError) as error:
         fail(str(error))
     except aws_errors() as error:
-        fail(f"{error}\n{NO_CREDENTIALS_HINT}")
+        fail(aws_advice(error))
 
 
 def fail(message: str) -> NoReturn:
     """Print ``message`` to stderr and exit 1."""
-    errors.print(message, markup=False, highlight=False)
+    errors.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -118,8 +122,12 @@ def cost(
     if assemblies and len(assemblies) != len(names):
         fail(f"--assembly was given {len(assemblies)} times for {len(names)} environments.")
     with reported_errors():
+        loaded = [load_target(name) for name in names]
+        for target in loaded:  # before any synth: an unpriced region is refused at once
+            cost_module.check_priced(target.config.region, where=str(target.path))
         targets = [
-            synthesized(name, assemblies[i] if assemblies else None) for i, name in enumerate(names)
+            read_assembly(t, assembly[i]) if assembly else synthesize(t)
+            for i, t in enumerate(loaded)
         ]
         estimates = [cost_module.estimate(t) for t in targets]
     if markdown:
@@ -210,25 +218,50 @@ def smoke(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for the sent trace to be readable.")
     ] = 60,
+    langfuse_version: Annotated[
+        str | None,
+        typer.Option(
+            help="The Langfuse release that runs (e.g. 4.38.0 or 3.150.0): chooses the round "
+            "trip. Default: the environment's langfuse.version; with a URL, a fresh v4."
+        ),
+    ] = None,
+    migration_mode: Annotated[
+        str | None,
+        typer.Option(
+            help="v4's migration mode: none (events-only: OTLP, read back through the v2 "
+            "observations API), legacy or dual (the ingestion and traces APIs). Default: the "
+            "environment's langfuse.migration_mode; with a URL, none."
+        ),
+    ] = None,
 ) -> None:
-    """After deploy: TLS, health and readiness, the sign-in page, every identity provider's
-    OIDC discovery document, the sign-in redirect's callback URL and, with API keys, one
-    ingestion round trip. Exits 1 when a check fails."""
+    """After deploy: TLS, health with PostgreSQL, ClickHouse, readiness, the sign-in page,
+    every identity provider's OIDC discovery document, the sign-in redirect's callback URL
+    and, with API keys, one ingestion round trip on the path the Langfuse version and
+    migration mode accept. Exits 1 when a check fails."""
     keys = (public_key, secret_key) if public_key and secret_key else None
     with reported_errors():
         if target.startswith(("http://", "https://")):
+            ingestion = ingestion_path(
+                langfuse_version or LangfuseConfig().version, migration_mode or "none"
+            )
             checked = smoke_module.SmokeTarget(
                 url=target,
                 issuers=[(f"issuer {i + 1}", url) for i, url in enumerate(issuer or [])],
                 sign_in_provider=provider,
                 api_keys=keys,
+                ingestion=ingestion,
             )
         else:
             config = load_target(target).config
-            checked = smoke_module.target_from_stack(config, boto3_clients(), keys)
-    checks = smoke_module.Smoke(
-        checked, allow_http=allow_http, ca_file=ca_file, ingestion_wait=wait
-    ).run()
+            lf = config.langfuse
+            ingestion = ingestion_path(
+                langfuse_version or lf.version, migration_mode or lf.migration_mode
+            )
+            checked = smoke_module.target_from_stack(config, boto3_clients(), keys, ingestion)
+        runner = smoke_module.Smoke(
+            checked, allow_http=allow_http, ca_file=ca_file, ingestion_wait=wait
+        )
+    checks = runner.run()
     print_checks(f"smoke test of {checked.url}", checks)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)

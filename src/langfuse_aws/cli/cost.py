@@ -27,6 +27,25 @@ def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
     return prices
 
 
+def check_priced(region: str, prices: dict[str, Any] | None = None, where: str = "cost") -> None:
+    """Refuse, in one line naming ``where`` (the config file), a region the price table has no
+    prices for.
+
+    The CLI calls this before synthesizing, so an unpriced region costs the operator no synth.
+    The table holds only prices read from AWS's public price pages; a region without them stays
+    unknown rather than guessed.
+    """
+    table = prices or load_prices()
+    if region not in table["regions"]:
+        known = ", ".join(sorted(table["regions"]))
+        raise ValueError(
+            f"{where}: region {region} has no prices in the price table ({PRICES_FILE.name}, "
+            f"AWS list prices of {table['date']}), which knows {known}. Fix: estimate a copy of "
+            f"the config set to one of those regions, or add {region}'s prices, each with its "
+            f"source and date, to {PRICES_FILE}."
+        )
+
+
 @dataclass(frozen=True)
 class CostLine:
     """One always-on item and what it costs a month; ``office_hours`` is its share of the
@@ -78,12 +97,7 @@ class _Pricer:
 
     def __init__(self, target: Target, prices: dict[str, Any]) -> None:
         region = target.config.region
-        if region not in prices["regions"]:
-            known = ", ".join(sorted(prices["regions"]))
-            raise ValueError(
-                f"The price table ({PRICES_FILE.name}, {prices['date']}) has no prices for "
-                f"{region}; it knows {known}."
-            )
+        check_priced(region, prices, str(target.path))
         self.target = target
         self.region: dict[str, Any] = prices["regions"][region]
         self.common: dict[str, Any] = prices["global"]

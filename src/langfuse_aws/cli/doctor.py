@@ -10,8 +10,11 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..alarm_destination import NO_SUBSCRIBER_FIX, alarm_destination
+from ..auth.posture import who_can_sign_in
 from ..config.models import ClickHouseExternalConfig, EnvironmentConfig
 from .aws import Clients, error_code
+from .target import make_argument
 
 # The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).
 MIN_BOOTSTRAP_VERSION = 6
@@ -30,6 +33,8 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
+    """Passes, but the operator should act (printed as a warning; doctor still exits 0)."""
 
 
 def regions_needed(config: EnvironmentConfig) -> list[str]:
@@ -86,6 +91,7 @@ class Doctor:
         self.checks.append(Check(name, ok, detail, "" if ok else fix))
 
     def run(self) -> list[Check]:
+        self.add("who can sign in", True, who_can_sign_in(self.config.auth))
         self.identity()
         if self.account is None:
             return self.checks
@@ -101,6 +107,7 @@ class Doctor:
             self.quotas()
         for setting, secret in secret_settings(self.config):
             self.secret(setting, secret)
+        self.alarm_destinations()
         return self.checks
 
     def identity(self) -> None:
@@ -149,7 +156,7 @@ class Doctor:
                 f"bootstrap {region}",
                 False,
                 "not bootstrapped",
-                f"make bootstrap ENV={self.label}",
+                f"make bootstrap {make_argument(self.label)}",
             )
             return
         version = int(value)
@@ -157,7 +164,8 @@ class Doctor:
             f"bootstrap {region}",
             version >= MIN_BOOTSTRAP_VERSION,
             f"version {version}",
-            f"make bootstrap ENV={self.label} (needs version {MIN_BOOTSTRAP_VERSION} or newer)",
+            f"make bootstrap {make_argument(self.label)} "
+            f"(needs version {MIN_BOOTSTRAP_VERSION} or newer)",
         )
 
     def hosted_zone(self) -> None:
@@ -348,6 +356,66 @@ class Doctor:
                 return
             raise
         self.add(f"secret {setting}", True, f"{secret} exists and is readable")
+
+    def alarm_destinations(self) -> None:
+        """Where the alarms go; an existing topic's confirmed subscriptions are counted
+        (ListSubscriptionsByTopic: a pending e-mail subscription has no ARN yet)."""
+        regions = [(self.config.region, False)]
+        if self.config.edge.mode == "cloudfront":
+            regions.append(("us-east-1", True))
+        for region, global_region in regions:
+            name = f"alarm destination {region}"
+            destination = alarm_destination(self.config, global_region=global_region)
+            if destination.topic_arn is None:
+                nobody = destination.reaches_nobody
+                self.checks.append(
+                    Check(
+                        name,
+                        True,
+                        destination.summary,
+                        NO_SUBSCRIBER_FIX if nobody else "",
+                        warning=nobody and self.config.retains_data,
+                    )
+                )
+                continue
+            self.topic_subscribers(name, destination.topic_arn)
+
+    def topic_subscribers(self, name: str, arn: str) -> None:
+        sns = self.clients("sns", arn.split(":")[3])
+        try:
+            pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
+            subscriptions = [s for page in pages for s in page["Subscriptions"]]
+        except Exception as error:
+            code = error_code(error)
+            if code not in ("NotFound", "AuthorizationError"):
+                raise
+            missing = code == "NotFound"
+            self.add(
+                name,
+                False,
+                f"{arn}: " + ("does not exist" if missing else "you may not list its subscribers"),
+                "create the topic, or correct monitoring.topic_arn / global_topic_arn"
+                if missing
+                else "allow sns:ListSubscriptionsByTopic, then run doctor again",
+            )
+            return
+        confirmed = [s for s in subscriptions if s["SubscriptionArn"].startswith("arn:")]
+        pending = len(subscriptions) - len(confirmed)
+        detail = f"{arn}: {len(confirmed)} confirmed subscriber(s)" + (
+            f", {pending} pending confirmation" if pending else ""
+        )
+        if confirmed:
+            self.add(name, True, detail)
+            return
+        self.checks.append(
+            Check(
+                name,
+                True,
+                detail + ": alarms reach nobody",
+                "subscribe someone to the topic (and confirm), or use monitoring.emails",
+                warning=True,
+            )
+        )
 
 
 def _resolves(host: str) -> bool:

@@ -1,31 +1,39 @@
 """``langfuse-aws smoke``: after a deploy, does Langfuse answer, sign people in and take data?
 
-Checks TLS, health and readiness, the sign-in page, the OIDC discovery document of every
-configured identity provider, that the sign-in redirect carries Langfuse's callback URL, and,
-with a project's API keys, one ingestion round trip (a trace sent, then read back).
+Checks TLS, health with the database (PostgreSQL) and ClickHouse, readiness, the sign-in page,
+the OIDC discovery document of every configured identity provider, that the sign-in redirect
+carries Langfuse's callback URL, and, with a project's API keys, one ingestion round trip on
+the path the running Langfuse version and migration mode accept (see smoke_ingestion).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import socket
 import ssl
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
-from typing import Any
-from urllib.error import HTTPError, URLError
+from urllib.error import URLError
 from urllib.parse import parse_qs, urlencode, urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPSHandler, Request, build_opener
 
 from ..config.models import EnvironmentConfig
-from .aws import Clients
+from .aws import Clients, error_code
 from .doctor import Check
+from .smoke_http import HttpClient, json_body, tls_context
+from .smoke_ingestion import (
+    CLICKHOUSE_FIX,
+    POSTGRES_FIX,
+    IngestionPath,
+    RoundTrip,
+    ingestion_path,
+)
+from .target import TargetError
 
 HEALTH_PATH = "/api/public/health"
+# Langfuse's health check queries PostgreSQL only with this flag, and ClickHouse only with
+# failIfNoRecentEvents (web/src/features/public-api/server/health-service.ts).
+DATABASE_HEALTH = HEALTH_PATH + "?failIfDatabaseUnavailable=true"
+CLICKHOUSE_HEALTH = HEALTH_PATH + "?failIfNoRecentEvents=true"
+CLICKHOUSE_FAILED = "Couldn't fetch recent events"
 READY_PATH = "/api/public/ready"
 SIGN_IN_PAGE = "/auth/sign-in"
 DISCOVERY = "/.well-known/openid-configuration"
@@ -42,41 +50,8 @@ class SmokeTarget:
     """The NextAuth provider id whose sign-in redirect is checked (cognito, okta, ...)."""
     api_keys: tuple[str, str] | None = None
     """(public key, secret key) of a project, for the ingestion round trip."""
-
-
-@dataclass
-class _Client:
-    """HTTP with cookies (the sign-in flow needs NextAuth's CSRF cookie) and a timeout."""
-
-    timeout: float
-    ca_file: str | None
-    jar: CookieJar = field(default_factory=CookieJar)
-
-    def __post_init__(self) -> None:
-        context = ssl.create_default_context(cafile=self.ca_file)
-        self.opener = build_opener(HTTPCookieProcessor(self.jar), HTTPSHandler(context=context))
-
-    def request(
-        self,
-        url: str,
-        *,
-        data: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, bytes]:
-        try:
-            with self.opener.open(
-                Request(url, data=data, headers=headers or {}), timeout=self.timeout
-            ) as response:
-                return response.status, response.read()
-        except HTTPError as error:
-            return error.code, error.read()
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
+    ingestion: IngestionPath = "otlp"
+    """The round trip the Langfuse release and migration mode accept (default: a fresh v4)."""
 
 
 class Smoke:
@@ -94,8 +69,8 @@ class Smoke:
         self.target = target
         self.base = target.url.rstrip("/")
         self.allow_http = allow_http
-        self.ca_file = ca_file
-        self.client = _Client(timeout, ca_file)
+        self.context = tls_context(ca_file)
+        self.client = HttpClient(timeout, self.context)
         self.ingestion_wait = ingestion_wait
         self.checks: list[Check] = []
 
@@ -104,7 +79,14 @@ class Smoke:
 
     def run(self) -> list[Check]:
         self.tls()
-        steps = (self.health, self.ready, self.sign_in_page, self.discovery, self.redirect)
+        steps = (
+            self.health,
+            self.clickhouse,
+            self.ready,
+            self.sign_in_page,
+            self.discovery,
+            self.redirect,
+        )
         for step in steps:
             try:
                 step()
@@ -128,11 +110,10 @@ class Smoke:
             )
             return
         host, port = parts.hostname or "", parts.port or 443
-        context = ssl.create_default_context(cafile=self.ca_file)
         try:
             with (
                 socket.create_connection((host, port), timeout=self.client.timeout) as raw,
-                context.wrap_socket(raw, server_hostname=host) as tls,
+                self.context.wrap_socket(raw, server_hostname=host) as tls,
             ):
                 certificate = tls.getpeercert() or {}
                 version = tls.version()
@@ -150,18 +131,38 @@ class Smoke:
             "renew the certificate (ACM renews DNS-validated ones when the record exists)",
         )
 
-    def _page(
-        self, check: str, path: str, fix: str, *, html: bool = False, echo: bool = False
-    ) -> None:
-        """GET ``path``: it passes on 200 (and an HTML page when ``html``); ``echo`` shows the
-        start of the body."""
+    def _page(self, check: str, path: str, fix: str, *, html: bool = False) -> None:
+        """GET ``path``: it passes on 200 (and an HTML page when ``html``)."""
         status, body = self.client.request(self.base + path)
-        detail = f"{path}: {status}" + (f" {body[:80].decode(errors='replace')}" if echo else "")
-        self.add(check, status == 200 and (not html or b"<html" in body.lower()), detail, fix)
+        ok = status == 200 and (not html or b"<html" in body.lower())
+        self.add(check, ok, f"{path}: {status}", fix)
 
     def health(self) -> None:
+        """Web's health check with its PostgreSQL query (without the flag Langfuse answers 200
+        with the database down)."""
+        status, body = self.client.request(self.base + DATABASE_HEALTH)
+        state = str((json_body(body) or {}).get("status", body[:80].decode(errors="replace")))
         fix = "web is not up: see `make status` and the web logs (WebLogsCommand output)"
-        self._page("health", HEALTH_PATH, fix, echo=True)
+        if state == "Database not available":
+            fix = POSTGRES_FIX
+        self.add("health", status == 200, f"{DATABASE_HEALTH}: {status} {state}", fix)
+
+    def clickhouse(self) -> None:
+        """ClickHouse through web: Langfuse's health check with ``failIfNoRecentEvents`` queries
+        ClickHouse and says "Couldn't fetch recent events" only when that query fails; "No
+        events/traces within the last 3 minutes" means ClickHouse answered."""
+        status, body = self.client.request(self.base + CLICKHOUSE_HEALTH)
+        state = str((json_body(body) or {}).get("status", ""))
+        answered = status == 200 or (status == 503 and state.startswith("No "))
+        if answered:
+            detail = "answers web's query" + ("" if status == 200 else f" ({state})")
+            self.add("ClickHouse", True, detail)
+        elif state == CLICKHOUSE_FAILED:
+            detail = f"{CLICKHOUSE_HEALTH}: {status} {state}: web cannot query ClickHouse"
+            self.add("ClickHouse", False, detail, CLICKHOUSE_FIX)
+        else:
+            detail = f"{CLICKHOUSE_HEALTH}: {status} {state}".rstrip()
+            self.add("ClickHouse", False, detail, "web's health check fails: see the web logs")
 
     def ready(self) -> None:
         self._page(
@@ -175,7 +176,7 @@ class Smoke:
     def discovery(self) -> None:
         for provider, issuer in self.target.issuers:
             status, body = self.client.request(issuer.rstrip("/") + DISCOVERY)
-            document = _json(body) or {}
+            document = json_body(body) or {}
             same = str(document.get("issuer", "")).rstrip("/") == issuer.rstrip("/")
             self.add(
                 f"OIDC discovery {provider}",
@@ -189,7 +190,7 @@ class Smoke:
         if provider is None:
             return
         status, body = self.client.request(self.base + "/api/auth/csrf")
-        token = (_json(body) or {}).get("csrfToken")
+        token = (json_body(body) or {}).get("csrfToken")
         if status != 200 or not token:
             self.add("sign-in redirect", False, f"/api/auth/csrf: {status}", "see the web logs")
             return
@@ -199,7 +200,7 @@ class Smoke:
             data=form,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
-        location = str((_json(body) or {}).get("url", ""))
+        location = str((json_body(body) or {}).get("url", ""))
         query = parse_qs(urlsplit(location).query)
         expected = f"{self.base}/api/auth/callback/{provider}"
         found = query.get("redirect_uri", [""])[0]
@@ -212,59 +213,35 @@ class Smoke:
         )
 
     def ingestion(self) -> None:
-        public, secret = self.target.api_keys or ("", "")
-        trace_id = str(uuid.uuid4())
-        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        batch = {
-            "batch": [
-                {
-                    "id": str(uuid.uuid4()),
-                    "timestamp": now,
-                    "type": "trace-create",
-                    "body": {"id": trace_id, "name": "langfuse-aws smoke", "timestamp": now},
-                }
-            ]
-        }
-        auth = "Basic " + base64.b64encode(f"{public}:{secret}".encode()).decode()
-        status, body = self.client.request(
-            self.base + "/api/public/ingestion",
-            data=json.dumps(batch).encode(),
-            headers={"Content-Type": "application/json", "Authorization": auth},
+        """One trace sent and read back on the path this Langfuse accepts."""
+        keys = self.target.api_keys
+        assert keys is not None
+        outcome = RoundTrip(self.client, self.base, keys, self.ingestion_wait).run(
+            self.target.ingestion
         )
-        accepted = status in (200, 207) and not (_json(body) or {}).get("errors")
-        if not accepted:
-            self.add(
-                "ingestion round trip",
-                False,
-                f"POST /api/public/ingestion: {status} {body[:120].decode(errors='replace')}",
-                "check the API keys (project settings) and the WAF rules",
-            )
-            return
-        deadline = time.monotonic() + self.ingestion_wait
-        while True:
-            status, body = self.client.request(
-                f"{self.base}/api/public/traces/{trace_id}", headers={"Authorization": auth}
-            )
-            if status == 200 and (_json(body) or {}).get("id") == trace_id:
-                self.add("ingestion round trip", True, f"trace {trace_id} sent and read back")
-                return
-            if time.monotonic() >= deadline:
-                self.add(
-                    "ingestion round trip",
-                    False,
-                    f"trace {trace_id} accepted but not readable after {self.ingestion_wait:g} s",
-                    "the worker or ClickHouse is behind or down: see `status` and the alarms",
-                )
-                return
-            time.sleep(min(2.0, self.ingestion_wait / 10))
+        self.add("ingestion round trip", outcome.ok, outcome.detail, outcome.fix)
 
 
 def target_from_stack(
-    config: EnvironmentConfig, clients: Clients, api_keys: tuple[str, str] | None
+    config: EnvironmentConfig,
+    clients: Clients,
+    api_keys: tuple[str, str] | None,
+    ingestion: IngestionPath | None = None,
 ) -> SmokeTarget:
-    """The URL and user pool from the main stack's outputs, the issuers from the YAML."""
+    """The URL and user pool from the main stack's outputs, the issuers from the YAML, the
+    round trip from its langfuse.version and langfuse.migration_mode (unless ``ingestion``)."""
     cloudformation = clients("cloudformation", config.region)
-    (stack,) = cloudformation.describe_stacks(StackName=f"Langfuse-{config.name}")["Stacks"]
+    stack_name = f"Langfuse-{config.name}"
+    try:
+        (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except Exception as error:
+        if error_code(error) == "ValidationError" and "does not exist" in str(error):
+            raise TargetError(
+                f"{stack_name} is not deployed in {config.region} (the region in its YAML): "
+                f"deploy it first (make deploy ENV={config.name}), or check the region and "
+                "the account of your credentials."
+            ) from error
+        raise
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     issuers: list[tuple[str, str]] = []
     provider: str | None = None
@@ -278,6 +255,11 @@ def target_from_stack(
         if issuer:
             issuers.append((direct.type, issuer))
         provider = provider or direct.type
+    lf = config.langfuse
     return SmokeTarget(
-        url=outputs["LangfuseUrl"], issuers=issuers, sign_in_provider=provider, api_keys=api_keys
+        url=outputs["LangfuseUrl"],
+        issuers=issuers,
+        sign_in_provider=provider,
+        api_keys=api_keys,
+        ingestion=ingestion or ingestion_path(lf.version, lf.migration_mode),
     )

@@ -56,6 +56,16 @@ def config_file(name_or_path: str) -> Path:
     return config_path_for(name_or_path, REPO / "config")
 
 
+def make_argument(name_or_path: str) -> str:
+    """How the Makefile is told about the same environment: ``ENV=<name>`` for
+    config/<name>.yaml, ``CONFIG=<absolute path>`` for a config file given by path (the
+    Makefile reads ENV only as a name under config/, so ``ENV=<path>`` finds no file)."""
+    path = config_file(name_or_path)
+    if path == config_path_for(name_or_path, REPO / "config"):
+        return f"ENV={name_or_path}"
+    return f"CONFIG={path.resolve()}"
+
+
 def load_target(name_or_path: str) -> Target:
     """The validated config of an environment name or a config file path."""
     path = config_file(name_or_path)

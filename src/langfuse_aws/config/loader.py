@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ConfigError, ConfigIssue, format_path, format_segment
+from .fixes import value_fix
+from .forms import expected_form
 from .models import ClickHouseFargateConfig, CloudFrontEdgeConfig, EnvironmentConfig
 from .rules import check_rules
 from .types import CONFIG_RULE_ERROR
@@ -287,47 +289,13 @@ def _issue_from_pydantic(error: Any, document: Any) -> ConfigIssue:
     if kind == "literal_error":
         return ConfigIssue(path, f"is {given!r}: use one of {context.get('expected', '')}")
     if kind == "string_pattern_mismatch":
-        return ConfigIssue(
-            path, f"is {_short(given)}, which is not in the expected form: {_pattern_hint(path)}"
-        )
+        form = expected_form(path, context.get("pattern"))
+        return ConfigIssue(path, f"is {_short(given)}, which is not in the expected form: {form}")
+    message = value_fix(kind, given, context)
+    if message is not None:
+        return ConfigIssue(path, message)
     message = str(error["msg"]).removeprefix("Value error, ")
     return ConfigIssue(path, f"is {_short(given)}: {message}")
-
-
-_PATTERN_HINTS = {
-    "name": "lower-case letters, digits and dashes, starting with a letter (e.g. prod)",
-    "region": "an AWS region such as eu-west-1",
-    "account": "a 12-digit AWS account id",
-    "langfuse.version": "an exact release such as 4.38.0 (never latest or a major only)",
-    "database.engine_version": "major.minor such as 17.9",
-    "cache.engine_version": "major.minor such as 8.1",
-    "cache.node_type": "an ElastiCache node type such as cache.t4g.small",
-    "clickhouse.image_tag": "an exact release such as 26.4.4.38 (a floating tag like "
-    "26.4 changes the image on its own)",
-    "edge.domain.name": "a lower-case host name such as langfuse.example.com",
-    "edge.domain.zone_id": "a hosted zone id such as Z0123456789ABCDEFGHIJ (Route 53 > Hosted zones)",
-    "edge.domain.zone_name": "the zone's domain such as example.com",
-    "auth.cognito.domain_prefix": "1 to 63 lower-case letters, digits and hyphens, not "
-    "starting or ending with a hyphen (e.g. acme-langfuse)",
-    "clickhouse.image_digest": "sha256: and 64 lower-case hex digits",
-    "langfuse.web_digest": "sha256: and 64 lower-case hex digits",
-    "langfuse.worker_digest": "sha256: and 64 lower-case hex digits",
-    "registry_cache.dockerhub_credentials_secret": "the full ARN of a secret named "
-    "ecr-pullthroughcache/..., e.g. arn:aws:secretsmanager:eu-west-1:111122223333:secret:"
-    "ecr-pullthroughcache/docker-hub-AbCdEf",
-    "registry_cache.ghcr_credentials_secret": "the full ARN of a secret named "
-    "ecr-pullthroughcache/..., e.g. arn:aws:secretsmanager:eu-west-1:111122223333:secret:"
-    "ecr-pullthroughcache/ghcr-AbCdEf",
-    "network.cidr": "an IPv4 range from /16 to /24 such as 10.40.0.0/16",
-}
-
-
-def _pattern_hint(path: str) -> str:
-    if path in _PATTERN_HINTS:
-        return _PATTERN_HINTS[path]
-    if path.endswith("secret") or "secret" in path.rsplit(".", 1)[-1]:
-        return "the name or ARN of an existing Secrets Manager secret"
-    return _PATTERN_HINTS.get(path, "see the field's description in the schema (make schema)")
 
 
 def _short(value: Any) -> str:

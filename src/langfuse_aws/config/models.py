@@ -8,10 +8,10 @@ fields live in ``rules.py`` so that their errors can name the exact field to fix
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from .providers import ProviderConfig
 from .types import (
@@ -122,15 +122,20 @@ class LangfuseConfig(StrictModel):
     """Exact Langfuse release, the same for web and worker (never latest or a floating major).
     Default 4.38.0. A 3.x release also works; see migration_mode for the v3 to v4 upgrade."""
 
-    registry: Literal["dockerhub", "ghcr"] = "dockerhub"
-    """Where the Langfuse images come from: dockerhub (langfuse/langfuse) or ghcr
-    (ghcr.io/langfuse/langfuse). ghcr avoids Docker Hub's anonymous pull rate limit."""
+    registry: Literal["dockerhub", "ghcr"] = "ghcr"
+    """Where the Langfuse images come from: ghcr (ghcr.io/langfuse/langfuse, default) or
+    dockerhub (langfuse/langfuse). Langfuse publishes every release to both with the same tag;
+    ghcr.io has no anonymous pull rate limit, while Docker Hub allows 10 anonymous pulls an hour
+    per address, shared by everything behind one NAT address."""
 
     web_digest: ImageDigest | None = None
-    """Optional digest of the web image of `version` (sha256:...): pins the exact bytes."""
+    """Optional digest of the web image of `version` (sha256:...): pins the exact bytes. Needs an
+    explicit `registry` (Langfuse builds its ghcr.io and Docker Hub images separately, so their
+    digests differ) and no registry_cache for that registry (a cache fills only on a pull by
+    tag)."""
 
     worker_digest: ImageDigest | None = None
-    """Optional digest of the worker image of `version` (sha256:...)."""
+    """Optional digest of the worker image of `version` (sha256:...); as web_digest."""
 
     migration_mode: Literal["none", "legacy", "dual"] = "none"
     """v3 to v4 data migration phase (v4 only). none: fresh install or migration finished;
@@ -285,10 +290,14 @@ class ClickHouseFargateConfig(StrictModel):
     """fargate: run one ClickHouse server here (default)."""
 
     image_tag: str = Field(default="26.4.4.38", pattern=r"^\d+\.\d+\.\d+\.\d+$")
-    """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse v4 needs 25.12 or newer."""
+    """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse v4 needs 25.12 or newer.
+    The image comes from Docker Hub, the only registry ClickHouse publishes it to; set
+    registry_cache.dockerhub_credentials_secret to pull it through ECR instead."""
 
     image_digest: ImageDigest | None = None
-    """Optional digest of the image of `image_tag` (sha256:...): pins the exact bytes."""
+    """Optional digest of the image of `image_tag` (sha256:...): pins the exact bytes. Not with
+    registry_cache.dockerhub_credentials_secret (a pull-through cache fills only on a pull by
+    tag)."""
 
     cpu: Literal[1024, 2048, 4096, 8192] = 2048
     """vCPU units. Default 2048 (Langfuse's minimum)."""
@@ -448,6 +457,21 @@ EdgeConfig = Annotated[
     default_tag(CloudFrontEdgeConfig),
 ]
 """How users reach Langfuse: `mode: cloudfront` (default), `alb` or `internal`."""
+
+
+def default_login(edge: Any) -> dict[str, Any]:
+    """The auth block of an environment whose YAML has none, for its (unvalidated) edge.
+
+    Reachable from the internet over HTTPS (cloudfront, the default, or alb with a domain):
+    Cognito with users created by an admin, so nobody signs up on a public URL; password login
+    and sign-up then default to off and Cognito-only. Internal, or plain HTTP (which Cognito's
+    callbacks refuse): password login, sign-up closed.
+    """
+    fields = edge.model_dump() if isinstance(edge, StrictModel) else edge
+    settings = fields if isinstance(fields, dict) else {}
+    if settings.get("mode") == "internal" or settings.get("allow_insecure_http") is True:
+        return {}
+    return {"cognito": {"self_signup": False}}
 
 
 class WafConfig(StrictModel):
@@ -628,16 +652,35 @@ class DefaultProject(StrictModel):
     """Role granted: OWNER, ADMIN, MEMBER or VIEWER. Default VIEWER."""
 
 
+SignUp = Literal["closed", "sso", "open"]
+
+
 class AuthConfig(StrictModel):
-    """Who may log in to Langfuse, and how."""
+    """Who may log in to Langfuse, and how.
+
+    Langfuse has one switch for every new account (AUTH_DISABLE_SIGNUP: password and single
+    sign-on alike) and one for password login (AUTH_DISABLE_USERNAME_PASSWORD), so who may get
+    an account follows from both: `signup` names the outcome and the defaults are the safe one.
+    """
 
     password_login: bool = True
     """Langfuse's own email/password login (AUTH_DISABLE_USERNAME_PASSWORD is its inverse).
-    Default on; turn off when SSO is the only way in."""
+    Default: off when auth.cognito or auth.providers is set (single sign-on is the way in), on
+    otherwise."""
 
-    signup: bool = True
-    """Let new users get a Langfuse account. Off blocks every new account, SSO users included
-    (AUTH_DISABLE_SIGNUP). Default on: with Cognito, who may log in is decided in Cognito."""
+    signup: SignUp = "closed"
+    """Who may get a new Langfuse account. closed: nobody, single sign-on users included
+    (AUTH_DISABLE_SIGNUP=true): only accounts that exist already sign in, e.g. langfuse.init's
+    user. sso: only people the identity provider lets in (Cognito or auth.providers decide);
+    needs password_login false, because Langfuse cannot take single sign-on sign-ups while
+    refusing password ones. open: anyone who can reach the URL may create an account with a
+    password (needs password_login true). Default: sso with single sign-on and password login
+    off, closed otherwise; never open unless written here."""
+
+    allow_open_signup_with_retained_data: bool = False
+    """signup: open lets anyone who can reach the URL create accounts, organisations and API
+    keys; on an environment that retains data it is refused unless this is true. Default
+    false."""
 
     sso_enforced_domains: list[EmailDomain] = Field(default_factory=list)
     """Email domains that must use SSO (password login refused for them)."""
@@ -671,6 +714,53 @@ class AuthConfig(StrictModel):
         """True when any single-sign-on provider is configured."""
         return self.cognito is not None or bool(self.providers)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _safe_defaults(cls, data: Any) -> Any:
+        """Fill password_login and signup from what the block configures (see their
+        docstrings); a retired true/false signup gets the value to write now."""
+        if not isinstance(data, dict):
+            return data
+        signup = data.get("signup")
+        if isinstance(signup, bool):
+            raise rule_error(_retired_signup(signup, data.get("password_login")), field="signup")
+        sso = data.get("cognito") is not None or bool(data.get("providers"))
+        filled = {"password_login": not sso, **data}
+        if "signup" not in filled:
+            password_off = _flag(filled["password_login"]) is False
+            filled["signup"] = "sso" if sso and password_off else "closed"
+        return filled
+
+
+_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def _flag(value: Any) -> bool | None:
+    """A YAML switch as pydantic will read it, or None when it is not one."""
+    try:
+        return _BOOL.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _retired_signup(value: bool, password_login: Any) -> str:
+    """What to write instead of the old `signup: true|false` (AUTH_DISABLE_SIGNUP's inverse)."""
+    if not value:
+        return (
+            "is false, a retired value: write signup: closed (no new accounts, single sign-on "
+            "users included, as before)"
+        )
+    if _flag(password_login) is False:
+        return (
+            "is true, a retired value: write signup: sso (single sign-on users get an account, "
+            "as before with password login off)"
+        )
+    return (
+        "is true, a retired value: with password login on it meant open sign-up, now written "
+        "signup: open (anyone who can reach the URL may create an account); to let in only "
+        "single sign-on users, write signup: sso and password_login: false"
+    )
+
 
 PullThroughCacheSecret = Annotated[
     str,
@@ -689,7 +779,8 @@ class RegistryCacheConfig(StrictModel):
     ECR keeps a copy in this account, so crash loops and rolling deploys never hit a public
     registry's rate limit. ECR needs credentials for both registries: an existing Secrets
     Manager secret in the environment's account and region, named ecr-pullthroughcache/...,
-    with the keys username and accessToken.
+    with the keys username and accessToken. Images through the cache are pulled by tag: the
+    cache fills only on a pull by tag, so a digest pin for a cached image is refused.
     """
 
     dockerhub_credentials_secret: PullThroughCacheSecret | None = None
@@ -698,7 +789,8 @@ class RegistryCacheConfig(StrictModel):
 
     ghcr_credentials_secret: PullThroughCacheSecret | None = None
     """Full ARN of the GitHub Container Registry credentials secret (a token with
-    read:packages). Langfuse images with registry ghcr go through the cache when set."""
+    read:packages). Langfuse images with registry ghcr (the default) go through the cache when
+    set."""
 
 
 class BudgetConfig(StrictModel):
@@ -850,9 +942,11 @@ class EnvironmentConfig(StrictModel):
     backup: BackupConfig = BackupConfig()
     """AWS Backup plan. Default: daily, kept 35 days."""
 
-    auth: AuthConfig = AuthConfig()
-    """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default:
-    Langfuse's own password login only."""
+    auth: AuthConfig = AuthConfig(cognito=CognitoConfig())
+    """Login: Cognito, direct identity providers and Langfuse-wide access settings. Default
+    (no auth block) on an HTTPS edge reachable from the internet (cloudfront, alb with a
+    domain): Cognito with users created by an admin, password login off, sign-up only through
+    Cognito. With edge.mode internal or plain HTTP: password login, sign-up closed."""
 
     monitoring: MonitoringConfig = MonitoringConfig()
     """Dashboard and alarms. Default on, with a new SNS topic and no e-mail subscribers."""
@@ -866,7 +960,15 @@ class EnvironmentConfig(StrictModel):
 
     registry_cache: RegistryCacheConfig | None = None
     """Pull images through an ECR pull-through cache (avoids public registries' rate limits).
-    Default: pull from Docker Hub or ghcr.io directly."""
+    Default: pull directly, Langfuse from ghcr.io and ClickHouse from Docker Hub."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_login(cls, data: Any) -> Any:
+        """Without an auth block, the login `auth`'s docstring describes for the edge."""
+        if isinstance(data, dict) and "auth" not in data:
+            return {**data, "auth": default_login(data.get("edge"))}
+        return data
 
     @property
     def retains_data(self) -> bool:

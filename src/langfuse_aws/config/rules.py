@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from . import catalog
 from .errors import ConfigIssue, format_segment
+from .image_rules import image_issues
 from .models import (
     AlbEdgeConfig,
     ClickHouseFargateConfig,
@@ -23,6 +24,7 @@ MIN_POSTGRES_MAJOR = 16
 MIN_VALKEY = (7, 2)
 MIN_CLICKHOUSE_FOR_V4 = (25, 12)
 MIN_CLICKHOUSE_FOR_V3 = (24, 3)
+PLAIN_VERSION = re.compile(r"^\d+\.\d+$")
 
 Rule = Callable[[EnvironmentConfig], Iterator[ConfigIssue]]
 
@@ -206,17 +208,18 @@ def _database(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     too_old = _version_tuple(db.engine_version)[0] < MIN_POSTGRES_MAJOR
     if not too_old and db.engine_version not in versions:
         major = db.engine_version.split(".")[0]
-        same_major = [v for v in versions if v.split(".")[0] == major and "." in v]
+        # The catalog also lists variants such as 16.4-limitless and majors alone (17).
+        same_major = [v for v in versions if PLAIN_VERSION.match(v) and v.split(".")[0] == major]
         newest = max(same_major, key=_version_tuple) if same_major else "17.9"
         yield ConfigIssue(
             "database.engine_version",
-            f"is {db.engine_version}, which Aurora PostgreSQL cannot create: use e.g. {newest}",
+            f"is {db.engine_version}, which Aurora PostgreSQL cannot create: use e.g. '{newest}'",
         )
     if _version_tuple(db.engine_version)[0] < MIN_POSTGRES_MAJOR:
         yield ConfigIssue(
             "database.engine_version",
             f"is {db.engine_version}: Langfuse needs PostgreSQL {MIN_POSTGRES_MAJOR} or newer "
-            "(use e.g. 17.9)",
+            "(use e.g. '17.9')",
         )
     if db.min_acu > db.max_acu:
         yield ConfigIssue(
@@ -249,7 +252,7 @@ def _cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     if _version_tuple(cache.engine_version) < MIN_VALKEY:
         yield ConfigIssue(
             "cache.engine_version",
-            f"is {cache.engine_version}: Langfuse needs Valkey 7.2 or newer (use e.g. 8.1)",
+            f"is {cache.engine_version}: Langfuse needs Valkey 7.2 or newer (use e.g. '8.1')",
         )
     if cache.multi_az and cache.replicas < 1:
         yield ConfigIssue(
@@ -382,12 +385,12 @@ RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
 def _auth(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     auth = cfg.auth
     https = not cfg.edge.plain_http
-    if auth.cognito is not None and auth.cognito.self_signup and not auth.signup:
+    if auth.cognito is not None and auth.cognito.self_signup and auth.signup == "closed":
         yield ConfigIssue(
             "auth.cognito.self_signup",
-            "is on but auth.signup is off, which stops Langfuse from creating an account for "
+            "is on but auth.signup is closed, which stops Langfuse from creating an account for "
             "any new login (AUTH_DISABLE_SIGNUP): people could sign up in Cognito and still "
-            "never get in; turn self_signup off or signup on",
+            "never get in; turn self_signup off or write signup: sso",
         )
     if auth.sso_enabled and not https:
         yield ConfigIssue(
@@ -490,6 +493,39 @@ def _init(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "is required: Langfuse creates the first user only from an e-mail and a password "
             "together",
         )
+    yield from _init_user_can_sign_in(cfg)
+
+
+def _init_user_can_sign_in(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """The first user Langfuse creates has a password and nothing else (web/src/initialize.ts
+    createUserEmailPassword), and its credentials sign-in refuses every password when
+    AUTH_DISABLE_USERNAME_PASSWORD is true and for the domains in
+    AUTH_DOMAINS_WITH_SSO_ENFORCEMENT (web/src/server/auth.ts authorize): such a user could
+    never sign in."""
+    init = cfg.langfuse.init
+    if init is None or not init.user_email:
+        return
+    remove = (
+        "or remove langfuse.init.user_email and user_password_secret (the organisation, "
+        "project and API keys are still created; SSO users join through "
+        "auth.default_organization)"
+    )
+    if not cfg.auth.password_login:
+        yield ConfigIssue(
+            "langfuse.init.user_email",
+            "needs auth.password_login: true: Langfuse gives this first user a password only, "
+            "and password sign-in is off, so nobody could sign in as it; set "
+            f"auth.password_login: true, {remove}",
+        )
+        return
+    domain = init.user_email.rsplit("@", 1)[1]
+    if domain in cfg.auth.sso_enforced_domains:
+        yield ConfigIssue(
+            "langfuse.init.user_email",
+            f"is in {domain}, which auth.sso_enforced_domains keeps from signing in with a "
+            f"password, and Langfuse gives this first user a password only; use an address "
+            f"outside {domain}, {remove}",
+        )
 
 
 # Cognito sends through SES in its own region or in one of these (its original SES regions).
@@ -571,6 +607,45 @@ def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
+def _signup(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
+    """Who may create an account is what auth.signup says, given Langfuse's two switches.
+
+    Langfuse takes a password sign-up only while neither AUTH_DISABLE_SIGNUP nor
+    AUTH_DISABLE_USERNAME_PASSWORD is true (web/src/features/auth-credentials/server/
+    signupApiHandler.ts validateSignupEligibility), and creates a single sign-on user only
+    while AUTH_DISABLE_SIGNUP is not true (web/src/server/auth.ts, the adapter's createUser).
+    """
+    auth = cfg.auth
+    if auth.signup == "open" and not auth.password_login:
+        yield ConfigIssue(
+            "auth.signup",
+            "is open but auth.password_login is false: open sign-up is Langfuse's own e-mail "
+            "and password sign-up; write signup: sso (the identity provider decides who gets "
+            "an account) or set password_login: true",
+        )
+    if auth.signup == "sso" and auth.password_login:
+        yield ConfigIssue(
+            "auth.signup",
+            "is sso but auth.password_login is true: Langfuse has one switch for every new "
+            "account (AUTH_DISABLE_SIGNUP), so anyone who can reach the URL could also sign up "
+            "with a password; set password_login: false, or write signup: open if that is "
+            "intended",
+        )
+    if auth.signup == "open" and cfg.retains_data and not auth.allow_open_signup_with_retained_data:
+        yield ConfigIssue(
+            "auth.signup",
+            "is open on an environment that retains data (data_protection: retain): anyone who "
+            "can reach the URL may create an account, organisations and API keys; set "
+            "auth.allow_open_signup_with_retained_data: true if that is intended, or write "
+            "signup: sso with an identity provider (auth.cognito or auth.providers)",
+        )
+    if auth.allow_open_signup_with_retained_data and auth.signup != "open":
+        yield ConfigIssue(
+            "auth.allow_open_signup_with_retained_data",
+            f"only applies with auth.signup: open, and auth.signup is {auth.signup}: remove it",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     _region,
     _tags,
@@ -581,7 +656,9 @@ RULES: tuple[Rule, ...] = (
     _clickhouse,
     _edge,
     _auth,
+    _signup,
     _registry_cache,
+    image_issues,
     _monitoring,
     _init,
     _cognito_email,

@@ -53,31 +53,39 @@ class StrictModel(BaseModel):
     )
 
 
-def _url_text(*schemes: str) -> Callable[[str], str]:
+def _url_text(*schemes: str, example: str) -> Callable[[str], str]:
+    """A check that the text is a URL of one of ``schemes``; its refusal shows ``example``."""
     adapter: TypeAdapter[AnyUrl] = TypeAdapter(
         Annotated[AnyUrl, UrlConstraints(allowed_schemes=list(schemes), host_required=True)]
     )
+    form = " or ".join(f"{scheme}://" for scheme in schemes)
 
     def check(value: str) -> str:
         try:
             adapter.validate_python(value)
         except ValidationError as error:
             reason = str(error.errors()[0]["msg"]).removeprefix("Input should be a valid URL, ")
-            raise ValueError(f"not a valid URL: {reason}") from None
+            raise ValueError(
+                f"not a valid URL ({reason}): use a URL starting with {form}, e.g. {example}"
+            ) from None
         if any(character.isspace() for character in value):
-            raise ValueError("a URL has no spaces")
+            raise ValueError(f"a URL has no spaces: use a URL starting with {form}, e.g. {example}")
         return value
 
     return check
 
 
-HttpsUrl = Annotated[str, AfterValidator(_url_text("https"))]
+HttpsUrl = Annotated[str, AfterValidator(_url_text("https", example="https://idp.example.com"))]
 """An https:// URL (a valid host, a port TCP has), kept exactly as written."""
 
-HttpUrl = Annotated[str, AfterValidator(_url_text("http", "https"))]
+HttpUrl = Annotated[
+    str, AfterValidator(_url_text("http", "https", example="https://clickhouse.example.com:8443"))
+]
 """An http:// or https:// URL, kept exactly as written."""
 
-ClickHouseNativeUrl = Annotated[str, AfterValidator(_url_text("clickhouse"))]
+ClickHouseNativeUrl = Annotated[
+    str, AfterValidator(_url_text("clickhouse", example="clickhouse://clickhouse.example.com:9440"))
+]
 """A clickhouse:// URL of ClickHouse's native protocol, kept exactly as written."""
 
 

@@ -60,7 +60,13 @@ def aws_metric(
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    """One alarm: its name, what it means, the metric and when it fires."""
+    """One alarm: its name, what it means, the metric and when it fires.
+
+    It fires when ``datapoints`` of the last ``periods`` periods breach (all of them by
+    default: CloudWatch's "M out of N"). A period without data counts as not breaching: the
+    metrics watched here either stop when nothing runs (office hours) or appear only when
+    something happens.
+    """
 
     name: str
     description: str
@@ -68,7 +74,7 @@ class AlarmSpec:
     threshold: float
     below: bool = False
     periods: int = 1
-    missing_breaches: bool = False
+    datapoints: int | None = None
 
 
 def notifying_alarm(
@@ -83,12 +89,11 @@ def notifying_alarm(
         metric=spec.metric,
         threshold=spec.threshold,
         evaluation_periods=spec.periods,
+        datapoints_to_alarm=spec.datapoints or spec.periods,
         comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
         if spec.below
         else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.BREACHING
-        if spec.missing_breaches
-        else cloudwatch.TreatMissingData.NOT_BREACHING,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
     alarm.add_alarm_action(cw_actions.SnsAction(topic))
     alarm.add_ok_action(cw_actions.SnsAction(topic))

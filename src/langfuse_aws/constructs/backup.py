@@ -14,13 +14,21 @@ from constructs import Construct
 
 from ..compliance import acknowledge
 from ..config.models import BackupConfig
+from .deployment_names import deployment_name
 from .removal import data_removal_policy
 
 RESTORE_ROLE_OUTPUT = "BackupRestoreRoleArn"
 
 
 class Backups(Construct):
-    """A dedicated vault and a daily plan covering Aurora and (when present) ClickHouse's EFS."""
+    """A dedicated vault and a daily plan covering Aurora and (when present) ClickHouse's EFS.
+
+    The vault is kept when a retaining environment is destroyed (its recovery points are the
+    backups) and CloudFormation requires it to have a name, unique in the account and region.
+    The name is ``Langfuse-<env>-<8 hex digits of the stack id>``: it says which environment
+    the vault belongs to, and deploying the same environment again creates a new vault next to
+    the kept one instead of failing on its name.
+    """
 
     def __init__(
         self,
@@ -33,7 +41,13 @@ class Backups(Construct):
         retain: bool,
     ) -> None:
         super().__init__(scope, id_)
-        self.vault = backup.BackupVault(self, "Vault", removal_policy=data_removal_policy(retain))
+        stack = Stack.of(self)
+        self.vault = backup.BackupVault(
+            self,
+            "Vault",
+            backup_vault_name=deployment_name(stack, stack.stack_name),
+            removal_policy=data_removal_policy(retain),
+        )
         # Plan names are unique in an account and region: carry the stack (environment) name.
         self.plan = backup.BackupPlan(
             self,

@@ -18,11 +18,29 @@ from ..compliance.custom_resources import acknowledge_aws_custom_resource_provid
 from .load_balancer import HTTP_PORT, LoadBalancer
 
 VPC_ORIGIN_SECURITY_GROUP_NAME = "CloudFront-VPCOrigins-Service-SG"
+# Regions enabled by default in every account (introduced before 20 March 2019). CloudFront's
+# standard logging (legacy) delivers only to buckets in these; every later region is opt-in,
+# and CloudFront "doesn't deliver standard logs to buckets" there (Developer Guide, "Configure
+# standard logging (legacy)", Choose an Amazon S3 bucket). A region missing here, including
+# one AWS opens later, is treated as opt-in: no log configuration rather than a failed deploy.
+LEGACY_LOG_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+        "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+        "ap-southeast-1", "ap-southeast-2",
+    }
+)  # fmt: skip
 PRICE_CLASSES = {
     "100": cloudfront.PriceClass.PRICE_CLASS_100,
     "200": cloudfront.PriceClass.PRICE_CLASS_200,
     "All": cloudfront.PriceClass.PRICE_CLASS_ALL,
 }
+
+
+def delivers_standard_logs(region: str) -> bool:
+    """Whether CloudFront's standard logging (legacy) can write to a bucket in ``region``."""
+    return region in LEGACY_LOG_REGIONS
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,8 @@ class CloudFrontEdgeProps:
     """The us-east-1 certificate for domain_name."""
     price_class: str
     access_logs: s3.IBucket
+    """The stack's log bucket; CloudFront writes to it only where it can (see
+    delivers_standard_logs)."""
     web_acl_arn: str | None
     """The CLOUDFRONT-scope web ACL; None when WAF is off."""
     ipv6: bool
@@ -61,6 +81,7 @@ class CloudFrontEdge(Construct):
         super().__init__(scope, id_)
         load_balancer, domain_name = props.load_balancer, props.domain_name
         certificate, web_acl_arn = props.certificate, props.web_acl_arn
+        logs = delivers_standard_logs(Stack.of(self).region)
         self.vpc_origin = cloudfront.VpcOrigin(
             self,
             "VpcOrigin",
@@ -92,13 +113,15 @@ class CloudFrontEdge(Construct):
             ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=PRICE_CLASSES[props.price_class],
-            enable_logging=True,
-            log_bucket=props.access_logs,
-            log_file_prefix="cloudfront/",
+            enable_logging=logs,
+            log_bucket=props.access_logs if logs else None,
+            log_file_prefix="cloudfront/" if logs else None,
             web_acl_id=web_acl_arn,
             enable_ipv6=props.ipv6,
         )
         self._admit_vpc_origin(load_balancer, props.vpc)
+        if not logs:
+            self._acknowledge_no_standard_logs()
         acknowledge(
             self.distribution,
             control_tower.GUARD + "cloudfront_default_root_object_configured_check",
@@ -155,6 +178,18 @@ class CloudFrontEdge(Construct):
             "AwsSolutions-CFR1",
             "Langfuse users and SDKs may be anywhere, so no country is blocked; operators restrict "
             "access with the IP allow-list and SSO instead.",
+        )
+
+    def _acknowledge_no_standard_logs(self) -> None:
+        """An opt-in region: CloudFront cannot write standard logs (legacy) to its buckets."""
+        reason = (
+            "CloudFront's standard logging (legacy) cannot deliver to a bucket in an opt-in "
+            "region such as this one; every request CloudFront forwards reaches the internal "
+            "load balancer, whose access logs are kept in the region's log bucket."
+        )
+        acknowledge(self.distribution, "AwsSolutions-CFR3", reason)
+        acknowledge(
+            self.distribution, control_tower.GUARD + "cloudfront_access_logs_enabled_check", reason
         )
 
     def _admit_vpc_origin(self, load_balancer: LoadBalancer, vpc: ec2.IVpc) -> None:

@@ -1,4 +1,13 @@
-"""Where container images come from: Docker Hub, ghcr.io, or an ECR pull-through cache."""
+"""Where container images come from: ghcr.io, Docker Hub, or an ECR pull-through cache.
+
+Langfuse publishes web and worker to ghcr.io and Docker Hub under the same version tags
+(langfuse/langfuse .github/workflows/pipeline.yml, docker/metadata-action with images
+ghcr.io/langfuse/<image> and langfuse/<image>, tag pattern {{version}}); ClickHouse Inc. pushes
+clickhouse/clickhouse-server to Docker Hub only (ClickHouse ci/jobs/docker_server.py). Both
+upstreams need credentials in an ECR pull-through cache rule (ECR user guide, "Sync an upstream
+registry"). A cached image is pulled by tag: the cache fills only on a pull by tag
+(aws/containers-roadmap#2837), so the config rules refuse a digest for a cached image.
+"""
 
 from __future__ import annotations
 
@@ -91,9 +100,18 @@ class ImageSource(Construct):
             )
 
     def uri(self, image: ImageRef) -> str:
-        """The reference ECS pulls: by digest when one is given, else by the exact tag."""
+        """The reference ECS pulls: by digest when one is given, else by the exact tag.
+
+        A digest through a cache would fail its first pull, so it is refused here too (the
+        config rules refuse it first, naming the setting).
+        """
         rule = self.rules.get(image.registry)
         if rule is not None:
+            if image.digest:
+                raise ValueError(
+                    f"{image.repository}@{image.digest}: an ECR pull-through cache fills only "
+                    "on a pull by tag; pull a cached image by its tag"
+                )
             stack = Stack.of(self)
             base = (
                 f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}/"

@@ -31,6 +31,13 @@ VALKEY_MEMORY_WARNING_PERCENT = 80
 AURORA_FREE_LOCAL_STORAGE_BYTES = 1024**3
 EFS_IO_LIMIT_WARNING_PERCENT = 90
 GIB = 1024**3
+# Running tasks: Container Insights reports a service's desired and running task counts once a
+# minute. A deployment (ClickHouse stops its one task before it starts the next), a scale-out
+# or the start of office hours leaves tasks missing for a few minutes in a row; a crash loop or
+# a task that cannot start leaves them missing most of the time, for as long as it lasts. So
+# the alarm fires when tasks were missing in half of the last half hour.
+RUNNING_TASKS_WINDOW_MINUTES = 30
+RUNNING_TASKS_MISSING_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class MonitoringProps:
     database: rds.DatabaseCluster
     database_max_acu: float
     cache_primary_node_id: str
+    langfuse_version: str
+    """The Langfuse release: which queue metrics its worker publishes."""
     log_retention: logs.RetentionDays
     clickhouse: ClickHouseWatch | None = None
     nat_instances: list[ec2.Instance] = field(default_factory=list)
@@ -112,7 +121,7 @@ class Monitoring(Construct):
         for index, instance in enumerate(props.nat_instances):
             self._nat_instance(index, instance)
         if config.queue_metrics:
-            self._queue_backlog(config.queue_backlog_jobs)
+            self._queue_backlog(config.queue_backlog_jobs, props.langfuse_version)
         if props.regional_web_acl_metric is not None and props.region is not None:
             self._regional_waf(
                 blocked_requests(props.regional_web_acl_metric, regional_in=props.region),
@@ -150,11 +159,13 @@ class Monitoring(Construct):
                 f"{watched.name}RunningTasks",
                 AlarmSpec(
                     name=self._name(f"{watched.name.lower()}-running-tasks"),
-                    description=f"Langfuse {watched.name} runs fewer tasks than ECS wants.",
+                    description=f"Langfuse {watched.name} ran fewer tasks than ECS wants in "
+                    f"{RUNNING_TASKS_MISSING_MINUTES} of the last {RUNNING_TASKS_WINDOW_MINUTES} "
+                    "minutes: its tasks keep stopping or cannot start.",
                     metric=_missing_tasks(watched.service),
                     threshold=0,
-                    periods=2,
-                    missing_breaches=True,
+                    periods=RUNNING_TASKS_WINDOW_MINUTES,
+                    datapoints=RUNNING_TASKS_MISSING_MINUTES,
                 ),
             )
 
@@ -217,8 +228,15 @@ class Monitoring(Construct):
             cluster_type=mc.ElastiCacheClusterType.REDIS,
             human_readable_name="Valkey",
             alarm_friendly_name="Valkey",
+            # The library's default (three 5-minute periods in a row) never fires on a burst of
+            # evictions within a few minutes: the first eviction is already lost queue data.
             add_max_evicted_items_count_alarm={
-                "Critical": mc.MaxItemsCountThreshold(max_items_count=0)
+                "Critical": mc.MaxItemsCountThreshold(
+                    max_items_count=0,
+                    evaluation_periods=1,
+                    datapoints_to_alarm=1,
+                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
             },
         )
         self._alarm(
@@ -338,8 +356,8 @@ class Monitoring(Construct):
         )
         self._graph(f"NAT instance {index + 1}", status)
 
-    def _queue_backlog(self, jobs: int) -> None:
-        backlog = ingestion_backlog(Duration.minutes(5))
+    def _queue_backlog(self, jobs: int, version: str) -> None:
+        backlog = ingestion_backlog(Duration.minutes(5), version)
         self._alarm(
             "WorkerQueueBacklog",
             AlarmSpec(
@@ -366,14 +384,19 @@ class Monitoring(Construct):
 
 
 def _missing_tasks(service: ecs.FargateService) -> cloudwatch.MathExpression:
-    """Tasks ECS wants minus tasks running (Container Insights): above 0 means tasks keep
-    failing. Following the desired count keeps the alarm quiet when office hours or a
-    scale-in lower it, and loud when autoscaling raised it and tasks do not come up."""
+    """Tasks ECS wants minus tasks running (Container Insights), minute by minute.
+
+    Following the desired count keeps the alarm quiet when office hours or a scale-in lower
+    it, and loud when autoscaling raised it and tasks do not come up. One-minute periods
+    (Container Insights' own interval) count how long tasks were missing, where five-minute
+    maxima and minima turned two minutes of a scale-out into two breaching periods. A minute
+    without data (a service scaled to zero may report nothing) is not a missing task.
+    """
     dimensions = {
         "ClusterName": service.cluster.cluster_name,
         "ServiceName": service.service_name,
     }
-    period = Duration.minutes(5)
+    period = Duration.minutes(1)
     return cloudwatch.MathExpression(
         expression="desired - running",
         using_metrics={

@@ -22,7 +22,11 @@ BROWSER_UPLOAD_HEADERS = ("content-type", "x-amz-checksum-sha256")
 
 
 class LogBucket(Construct):
-    """Bucket that receives S3, load balancer and CloudFront access logs (kept 90 days)."""
+    """Bucket that receives S3, load balancer and CloudFront access logs (kept 90 days).
+
+    CloudFront writes here only where its standard logging can deliver: not in opt-in regions
+    (see ``cloudfront_edge.delivers_standard_logs``).
+    """
 
     def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
         super().__init__(scope, id_)

@@ -52,28 +52,61 @@ def unexpected_stop_pattern(cluster_arn: str, service_name: str) -> dict[str, An
 
 @jsii.implements(events.IRuleTarget)
 class _LogGroupTarget:
-    """Delivers matched events to a log group; its resource policy is made by the caller.
+    """Delivers matched events to the log group named ``log_group_name`` in this stack.
 
-    CDK's own CloudWatchLogGroup target writes that policy through a Lambda-backed custom
-    resource; AWS::Logs::ResourcePolicy does the same without a function.
+    CDK's own CloudWatchLogGroup target writes an account-level resource policy through a
+    Lambda-backed custom resource; here the log group carries its own policy instead. The
+    target names the group by its literal name, not by a reference, because the group's
+    policy names the rule: the rule is created first, the group right after it.
     """
 
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._log_group = log_group
+    def __init__(self, log_group_name: str) -> None:
+        self._log_group_name = log_group_name
 
     def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         # EventBridge takes the log group's ARN without the ":*" that GetAtt Arn ends with.
-        arn = Stack.of(self._log_group).format_arn(
+        arn = Stack.of(rule).format_arn(
             service="logs",
             resource="log-group",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            resource_name=self._log_group.log_group_name,
+            resource_name=self._log_group_name,
         )
         return events.RuleTargetConfig(arn=arn)
 
 
+def delivery_policy(log_group_arn: str, rule_arn: str) -> iam.PolicyDocument:
+    """What EventBridge needs to write ``rule_arn``'s events into the log group.
+
+    EventBridge creates a log stream, then puts the events (EventBridge User Guide, "Using
+    resource-based policies for Amazon EventBridge", CloudWatch Logs permissions). Only
+    PutLogEvents carries the rule as ``aws:SourceArn``, as in AWS's own serverless pattern
+    eventbridge-cloudwatch (aws-samples/serverless-patterns): CreateLogStream stays
+    unconditioned and can only add an empty stream to this one group.
+    """
+    service = iam.ServicePrincipal("events.amazonaws.com")
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                principals=[service],
+                actions=["logs:CreateLogStream"],
+                resources=[log_group_arn],
+            ),
+            iam.PolicyStatement(
+                principals=[service],
+                actions=["logs:PutLogEvents"],
+                resources=[log_group_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
+            ),
+        ]
+    )
+
+
 class TaskStopCounter(Construct):
-    """Rule, log group ``/aws/events/langfuse-<env>-<name>-stops`` and the stop-count metric."""
+    """Rule, log group ``/aws/events/langfuse-<env>-<name>-stops`` and the stop-count metric.
+
+    The log group has a fixed name (the runbook points to it) and is deleted with the stack,
+    so a new deployment of the same environment can create it again.
+    """
 
     def __init__(
         self,
@@ -86,11 +119,11 @@ class TaskStopCounter(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
-        label = f"langfuse-{environment_name}-{name}-stops"
+        log_group_name = f"/aws/events/langfuse-{environment_name}-{name}-stops"
         self.log_group = logs.LogGroup(
             self,
             "Stops",
-            log_group_name=f"/aws/events/{label}",
+            log_group_name=log_group_name,
             retention=log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -105,20 +138,19 @@ class TaskStopCounter(Construct):
                 )
             ),
         )
-        rule.add_target(_LogGroupTarget(self.log_group))
-        logs.ResourcePolicy(
-            self,
-            "Delivery",
-            resource_policy_name=label,
-            policy_statements=[
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                    conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
-                )
-            ],
+        rule.add_target(_LogGroupTarget(log_group_name))
+        # A policy on the log group itself (AWS::Logs::LogGroup ResourcePolicyDocument): an
+        # account holds at most 10 account-level CloudWatch Logs resource policies per region,
+        # and one per log group besides (CloudWatch Logs API Reference, PutResourcePolicy).
+        group_arn = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            resource_name=f"{log_group_name}:*",
         )
+        cfn_group = self.log_group.node.default_child
+        assert isinstance(cfn_group, logs.CfnLogGroup)
+        cfn_group.resource_policy_document = delivery_policy(group_arn, rule.rule_arn)
         self.metric_name = f"UnexpectedTaskStops-{environment_name}-{name}"
         logs.MetricFilter(
             self,

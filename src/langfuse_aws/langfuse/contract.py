@@ -146,8 +146,8 @@ def web_environment(
     env = _shared_environment(lf, rt, lf.web)
     env["PORT"] = str(WEB_PORT)
     env["KEEP_ALIVE_TIMEOUT"] = keep_alive_timeout_ms(idle_timeout_seconds)
-    if rt.public_url.startswith("https://"):
-        env["LANGFUSE_CSP_ENFORCE_HTTPS"] = "true"
+    # No LANGFUSE_CSP_ENFORCE_HTTPS: web/next.config.mjs reads it into the headers that
+    # `next build` writes into the image, so on a published image the variable changes nothing.
     env.update(rt.auth_environment)
     env.update(init_environment(lf.init))
     return env

@@ -6,15 +6,16 @@ the main stack, so these alarms sit in a stack of their own that follows the mai
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from ..alarm_destination import alarm_destination, existing_topic
 from ..config.models import EnvironmentConfig
 from ..constructs.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from ..constructs.waf import blocked_requests
-from .global_stack import GLOBAL_REGION, GlobalRegionStack
+from .global_stack import GlobalRegionStack
 
 # CloudFront 5xx share (percent) that alarms, once a 5-minute period has enough requests for
 # a share to mean something (one failed request of three is not an outage).
@@ -54,14 +55,17 @@ class EdgeAlarmsStack(GlobalRegionStack):
         )
         monitoring = config.monitoring
         prefix = f"langfuse-{config.name}"
-        main_topic_here = (
-            monitoring.topic_arn if _region_of(monitoring.topic_arn) == GLOBAL_REGION else None
-        )
         topic = alarm_topic(
             self,
             environment_name=config.name,
             emails=list(monitoring.emails),
-            existing_arn=monitoring.global_topic_arn or main_topic_here,
+            existing_arn=existing_topic(config, global_region=True),
+        )
+        CfnOutput(
+            self,
+            "AlarmDestination",
+            value=alarm_destination(config, global_region=True).summary,
+            description="Where the us-east-1 CloudWatch alarms go",
         )
         notifying_alarm(
             self,
@@ -89,7 +93,3 @@ class EdgeAlarmsStack(GlobalRegionStack):
                 ),
                 topic,
             )
-
-
-def _region_of(arn: str | None) -> str | None:
-    return arn.split(":")[3] if arn else None

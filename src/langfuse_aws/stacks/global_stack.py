@@ -7,6 +7,7 @@ from aws_cdk import aws_certificatemanager as acm
 from constructs import Construct
 
 from ..config.models import EnvironmentConfig
+from ..constructs.certificate import dns_validated_certificate
 from ..constructs.dns import hosted_zone
 from ..constructs.log_retention import retention_days
 from ..constructs.waf import WebAcl, WebAclProps
@@ -60,7 +61,14 @@ class GlobalRegionStack(Stack):
 
 
 class GlobalStack(GlobalRegionStack):
-    """What must live in us-east-1: CloudFront and Cognito-domain certificates, the CLOUDFRONT WAF."""
+    """What must live in us-east-1: CloudFront and Cognito-domain certificates, the CLOUDFRONT WAF.
+
+    The main stack reads each of them with Fn::GetStackOutput, named after the resource's
+    logical id, so a replaced resource must get a new logical id for the main stack to follow
+    it. The certificates' logical ids carry a fingerprint of their create-only properties
+    (see constructs/certificate.py); the web ACL's create-only properties, Name and Scope,
+    never change here (no Name, always CLOUDFRONT), so only a new logical id replaces it.
+    """
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
         super().__init__(
@@ -80,17 +88,11 @@ class GlobalStack(GlobalRegionStack):
             return
         zone = hosted_zone(self, "Zone", domain)
         if config.edge.mode == "cloudfront":
-            self.cloudfront_certificate = acm.Certificate(
-                self,
-                "CloudFrontCertificate",
-                domain_name=domain.name,
-                validation=acm.CertificateValidation.from_dns(zone),
+            self.cloudfront_certificate = dns_validated_certificate(
+                self, "CloudFrontCertificate", domain_name=domain.name, zone=zone
             )
         login_domain = cognito_domain_name(config)
         if login_domain is not None:
-            self.cognito_certificate = acm.Certificate(
-                self,
-                "CognitoCertificate",
-                domain_name=login_domain,
-                validation=acm.CertificateValidation.from_dns(zone),
+            self.cognito_certificate = dns_validated_certificate(
+                self, "CognitoCertificate", domain_name=login_domain, zone=zone
             )

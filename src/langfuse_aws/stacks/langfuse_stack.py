@@ -32,7 +32,7 @@ from ..constructs.storage import LogBucket, Storage
 from ..langfuse import contract, metrics
 from ..langfuse.services import LangfuseServicesProps, langfuse_services
 from .global_stack import cognito_domain_name, web_acl_props
-from .outputs import add_outputs
+from .outputs import add_alarm_destination, add_outputs
 
 
 class LangfuseStack(Stack):
@@ -220,7 +220,9 @@ class LangfuseStack(Stack):
                 watched.append(MonitoredService("ClickHouse", clickhouse_server.service))
             if config.monitoring.publishes_queue_metrics:
                 self.worker.allow_metric_publishing(metrics.NAMESPACE)
-                self.worker.scale_out_on_backlog(metrics.ingestion_backlog(Duration.minutes(1)))
+                self.worker.scale_out_on_backlog(
+                    metrics.ingestion_backlog(Duration.minutes(1), lf.version)
+                )
             Monitoring(
                 self,
                 "Monitoring",
@@ -233,6 +235,7 @@ class LangfuseStack(Stack):
                     database_max_acu=config.database.max_acu,
                     # ElastiCache reports per node; the primary of the group is node 001.
                     cache_primary_node_id=f"{cache.replication_group.ref}-001",
+                    langfuse_version=lf.version,
                     log_retention=retention,
                     clickhouse=ClickHouseWatch(
                         clickhouse_server.service, clickhouse_server.file_system
@@ -257,6 +260,7 @@ class LangfuseStack(Stack):
             web_log_group_name=self.web.log_group.log_group_name,
             cluster_name=cluster.cluster.cluster_name,
         )
+        add_alarm_destination(self, config)
 
     @property
     def availability_zones(self) -> list[str]:

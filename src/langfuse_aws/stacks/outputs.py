@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Stack
 
+from ..alarm_destination import alarm_destination
 from ..auth.cognito import CognitoAuth
+from ..auth.posture import who_can_sign_in
 from ..auth.providers import callback_path
-from ..config.models import AuthConfig
+from ..config.models import AuthConfig, EnvironmentConfig
 from ..langfuse import contract
 
 
@@ -29,6 +31,12 @@ def add_outputs(
     if auth.password_login:
         modes.append("password")
     CfnOutput(stack, "AuthMode", value=" + ".join(modes), description="Ways to log in")
+    CfnOutput(
+        stack,
+        "WhoCanSignIn",
+        value=who_can_sign_in(auth),
+        description="Who may get a Langfuse account (auth.signup and the identity providers)",
+    )
     CfnOutput(
         stack, "LoginUrl", value=f"{public_url}/auth/sign-in", description="Langfuse sign-in page"
     )
@@ -77,4 +85,14 @@ def _cognito_outputs(stack: Stack, cognito: CognitoAuth) -> None:
             "Name=email,Value=you@example.com Name=email_verified,Value=true"
         ),
         description="Creates the first user (Cognito emails a temporary password)",
+    )
+
+
+def add_alarm_destination(stack: Stack, config: EnvironmentConfig) -> None:
+    """Output ``AlarmDestination``: where this stack's alarms go, or that they reach nobody."""
+    CfnOutput(
+        stack,
+        "AlarmDestination",
+        value=alarm_destination(config).summary,
+        description="Where the CloudWatch alarms of this stack go",
     )
