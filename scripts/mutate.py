@@ -380,8 +380,8 @@ MUTATIONS = [
     Mutation(
         "Valkey evictions alarm at the first eviction",
         SRC + "constructs/monitoring.py",
-        "mc.MaxItemsCountThreshold(max_items_count=0)",
-        "mc.MaxItemsCountThreshold(max_items_count=100)",
+        "                    max_items_count=0,\n",
+        "                    max_items_count=100,\n",
         ("tests/test_monitoring.py", "-k", "Valkey"),
     ),
     Mutation(
@@ -803,6 +803,41 @@ MUTATIONS = [
         "            node.apply_removal_policy(RemovalPolicy.DESTROY)",
         "            pass",
         ("tests/test_stateful_resources.py", "-k", "disposable"),
+    ),
+    Mutation(
+        "truth: a deploy or a scale-out is not a running-tasks alarm",
+        SRC + "constructs/monitoring.py",
+        "RUNNING_TASKS_MISSING_MINUTES = 15",
+        "RUNNING_TASKS_MISSING_MINUTES = 2",
+        ("tests/test_alarm_semantics.py", "-k", "deploys_are_quiet"),
+    ),
+    Mutation(
+        "truth: a night without metrics is not an alarm",
+        SRC + "constructs/alarms.py",
+        "        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,\n",
+        "        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,\n",
+        ("tests/test_alarm_semantics.py", "-k", "night and nothing"),
+    ),
+    Mutation(
+        "truth: queue metrics follow the Langfuse release",
+        SRC + "langfuse/metrics.py",
+        "DEPTH_METRICS_SINCE = (3, 170, 0)",
+        "DEPTH_METRICS_SINCE = (3, 0, 0)",
+        ("tests/test_monitoring.py", "-k", "v3_release"),
+    ),
+    Mutation(
+        "truth: a retaining environment whose alarms reach nobody is warned",
+        SRC + "alarm_destination.py",
+        'warning = "WARNING: " if config.retains_data else ""',
+        'warning = ""',
+        ("tests/test_alarm_destination.py", "-k", "reach_nobody"),
+    ),
+    Mutation(
+        "truth: doctor counts only confirmed subscribers",
+        SRC + "cli/doctor.py",
+        's["SubscriptionArn"].startswith("arn:")',
+        "True",
+        ("tests/test_alarm_destination.py", "-k", "doctor"),
     ),
 ]
 

@@ -65,5 +65,5 @@ def dns_validated_certificate(
         validation=acm.CertificateValidation.from_dns(zone),
     )
     resource = cast(acm.CfnCertificate, certificate.node.default_child)
-    resource.override_logical_id(id_)
+    resource.override_logical_id(f"{id_}{replacement_fingerprint(resource)}")
     return certificate
