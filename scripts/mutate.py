@@ -839,6 +839,20 @@ MUTATIONS = [
         "True",
         ("tests/test_alarm_destination.py", "-k", "doctor"),
     ),
+    Mutation(
+        "truth: a replaced certificate changes every reference to it",
+        SRC + "constructs/certificate.py",
+        '    resource.override_logical_id(f"{id_}{replacement_fingerprint(resource)}")\n',
+        "    resource.override_logical_id(id_)\n",
+        ("tests/test_cross_stack_references.py", "-k", "replaced"),
+    ),
+    Mutation(
+        "truth: a new validation zone changes the certificate references too",
+        SRC + "constructs/certificate.py",
+        '    "domain_validation_options",\n',
+        "",
+        ("tests/test_cross_stack_references.py", "-k", "replaced"),
+    ),
 ]
 
 

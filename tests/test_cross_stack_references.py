@@ -5,12 +5,14 @@ the resource behind them is replaced.
 or update time. If the referenced stack or output is later deleted or modified, the consuming
 stack is not automatically updated or notified"
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html).
-`cdk deploy` skips a stack whose template is unchanged, and on an update CloudFormation does not
-re-read a dynamic value unless the reference itself changed (AWS Knowledge Center on dynamic
-references). So the consumer stays current only if its template text changes whenever the
-producing resource gets a new physical id, that is, whenever CloudFormation replaces it: on a new
-logical id, or on a new value of one of its type's createOnlyProperties (the resource schemas
-cfn-lint ships, read here).
+`cdk deploy` skips a stack whose template is unchanged, and even a forced update need not help:
+for dynamic references "CloudFormation doesn't retrieve the value of the dynamic reference unless
+a change is made to the dynamic reference itself"
+(https://repost.aws/knowledge-center/cloudformation-stack-update-secrets), and AWS documents
+nothing better for Fn::GetStackOutput. So the consumer stays current only if its template text
+changes whenever the producing resource gets a new physical id, that is, whenever CloudFormation
+replaces it: on a new logical id, or on a new value of one of its type's createOnlyProperties
+(the resource schemas cfn-lint ships, read here).
 """
 
 from __future__ import annotations
