@@ -853,6 +853,77 @@ MUTATIONS = [
         "",
         ("tests/test_cross_stack_references.py", "-k", "replaced"),
     ),
+    Mutation(
+        "secure by default: a public environment without an auth block gets Cognito, not open sign-up",
+        SRC + "config/models.py",
+        '    return {"cognito": {"self_signup": False}}\n',
+        '    return {"password_login": True, "signup": "open", '
+        '"allow_open_signup_with_retained_data": True}\n',
+        ("tests/test_signup_posture.py", "-k", "reachable and alb"),
+    ),
+    Mutation(
+        "secure by default: auth.signup closed stops every new account (AUTH_DISABLE_SIGNUP)",
+        SRC + "auth/web_variables.py",
+        '"AUTH_DISABLE_SIGNUP": str(auth.signup == "closed").lower(),',
+        '"AUTH_DISABLE_SIGNUP": "false",',
+        ("tests/test_signup_posture.py", "-k", "switch or internal_or_plain"),
+    ),
+    Mutation(
+        "secure by default: an identity provider turns password login off by default",
+        SRC + "config/models.py",
+        'filled = {"password_login": not sso, **data}',
+        'filled = {"password_login": True, **data}',
+        ("tests/test_signup_posture.py", "-k", "turns_password_login_off or cloudfront_or_alb"),
+    ),
+    Mutation(
+        "secure by default: open sign-up on a retaining environment is refused unless acknowledged",
+        SRC + "config/rules.py",
+        '    if auth.signup == "open" and cfg.retains_data and not auth.allow_open_signup_with_retained_data:\n',
+        "    if False:\n",
+        ("tests/test_signup_posture.py", "-k", "acknowledgement"),
+    ),
+    Mutation(
+        "secure by default: a retired signup: true/false says what to write now",
+        SRC + "config/models.py",
+        "        if isinstance(signup, bool):\n",
+        "        if False:\n",
+        ("tests/test_signup_posture.py", "-k", "refusals"),
+    ),
+    Mutation(
+        "secure by default: signup: sso with password login on is refused (it would be open sign-up)",
+        SRC + "config/rules.py",
+        '    if auth.signup == "sso" and auth.password_login:\n',
+        "    if False:\n",
+        ("tests/test_signup_posture.py", "-k", "refusals"),
+    ),
+    Mutation(
+        "secure by default: who can sign in names Cognito's admin-created users",
+        SRC + "auth/posture.py",
+        '        own = "Cognito users created by an admin"\n',
+        '        own = "Cognito users"\n',
+        ("tests/test_signup_posture.py", "-k", "who_can_sign_in"),
+    ),
+    Mutation(
+        "secure by default: who can sign in names Google's allowed domains",
+        SRC + "auth/posture.py",
+        "        if provider.allowed_domains:\n",
+        "        if False:\n",
+        ("tests/test_signup_posture.py", "-k", "who_can_sign_in"),
+    ),
+    Mutation(
+        "secure by default: doctor shows who can sign in",
+        SRC + "cli/doctor.py",
+        '        self.add("who can sign in", True, who_can_sign_in(self.config.auth))\n',
+        "",
+        ("tests/test_signup_posture.py", "-k", "doctor"),
+    ),
+    Mutation(
+        "secure by default: make synth prints who can sign in",
+        "scripts/summarize.py",
+        '"WhoCanSignIn", ',
+        "",
+        ("tests/test_signup_posture.py", "-k", "deploy_output"),
+    ),
 ]
 
 
