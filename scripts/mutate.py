@@ -675,7 +675,7 @@ MUTATIONS = [
         "truth: a value in the wrong form is refused with its form and an example",
         SRC + "config/loader.py",
         '        form = expected_form(path, context.get("pattern"))\n',
-        "        form = \"see the field's description in the schema (make schema)\"\n",
+        '        form = "see the field\'s description in the schema (make schema)"\n',
         ("tests/test_config_errors.py",),
     ),
     Mutation(
