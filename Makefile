@@ -9,6 +9,11 @@ CONFIG ?=
 OUT ?= cdk.out
 # CONFIG=<file> synthesizes any config file; otherwise config/$(ENV).yaml.
 CONFIG_FILE := $(if $(CONFIG),$(CONFIG),config/$(ENV).yaml)
+# VALIDATE=true runs cdk-nag, the Control Tower rules (cfn-guard) and CloudFormation validation
+# during synth (the gate does, for every shipped config; `make deploy` does once per assembly);
+# a plain synth runs none of them. A comma-separated subset (cdk-nag,cfn-guard,cloudformation)
+# runs only those (`make bench` prices each).
+VALIDATE ?= false
 CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONFIG),-c env=$(ENV))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -16,6 +21,15 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 .PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean doctor smoke status cost diagram
 
 CHECKOV_VENV := .venv-checkov
+
+# uv installs the pinned dependencies: the same constraints files as pip would, honoured
+# exactly, with parallel downloads and a shared cache (~/.cache/uv), in seconds where pip takes
+# minutes. It is bootstrapped from PyPI at this exact version into its own small venv, and
+# never downloads a Python of its own: the venvs use the python3 that set-up runs with.
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 
 # What synth needs: the Python deps and the CDK CLI.
 setup-synth: $(VENV)/.installed node_modules/.installed
@@ -25,17 +39,32 @@ setup-checkov: $(CHECKOV_VENV)/.installed
 
 setup: setup-synth setup-checkov
 
-$(VENV)/.installed: pyproject.toml constraints.txt
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+# Made from the recipes that need it, never as a prerequisite: a checkout whose venvs are
+# ready never builds it, and parallel `make synth` runs never race to create it.
+$(UV_VENV)/.installed-$(UV_VERSION):
+	@echo "Set-up: installing uv $(UV_VERSION) from PyPI into $(UV_VENV) (a few seconds)."
+	rm -rf $(UV_VENV)
+	python3 -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 	touch $@
 
-# checkov pins libraries that clash with cfn-lint and pytest, so it gets its own venv.
+# The bytecode is compiled once here (as pip would), with progress lines: each synth then
+# starts without compiling aws-cdk-lib again, even where PYTHONDONTWRITEBYTECODE is set.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@echo "Set-up of $(VENV): the first run downloads about 200 MB of pinned Python packages (aws-cdk-lib alone is 57 MB), unpacks them to about 1 GB and compiles them; it usually takes 1-3 minutes on 2 cores (the longer on a busy machine). Progress follows."
+	@$(MAKE) --no-print-directory $(UV_VENV)/.installed-$(UV_VERSION)
+	python3 -m venv $(VENV)
+	$(UV) pip install --python $(PY) -c constraints.txt -e '.[dev]'
+	$(PY) scripts/compile_bytecode.py
+	touch $@
+
+# checkov pins libraries that clash with cfn-lint and pytest, so it gets its own venv. It runs
+# once per gate, so its bytecode is not compiled ahead.
 $(CHECKOV_VENV)/.installed: constraints-checkov.txt
-	python3 -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints-checkov.txt checkov
+	@echo "Set-up of $(CHECKOV_VENV): the first run downloads about 60 MB of pinned packages for checkov; it usually takes under a minute. Progress follows."
+	@$(MAKE) --no-print-directory $(UV_VENV)/.installed-$(UV_VERSION)
+	python3 -m venv --without-pip $(CHECKOV_VENV)
+	$(UV) pip install --python $(CHECKOV_VENV)/bin/python -c constraints-checkov.txt checkov
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -44,14 +73,18 @@ node_modules/.installed: package.json package-lock.json
 
 # Offline by design: --no-lookups makes any context lookup an error instead of an AWS call.
 # The config is validated first (a typo in ENV or CONFIG fails before anything is written);
-# the assembly is written next to $(OUT) and replaces it only once synthesis and the
-# validation report pass, so a failed synth leaves the last good $(OUT) as it was and keeps
-# its own output in $(OUT).failed.
+# the assembly is written next to $(OUT) and replaces it only once synthesis (and, with
+# VALIDATE, the validation report) pass, so a failed synth leaves the last good $(OUT) as it
+# was and keeps its own output in $(OUT).failed. A validating synth records that the validators
+# passed on the assembly's content (.validated-<hash>); a synth of the same content keeps it.
 synth: setup-synth
 	@$(PY) scripts/environment_name.py $(CONFIG_FILE) > /dev/null
 	@new="$(OUT).new.$$$$"; rm -rf "$$new"; \
-	if $(CDK) synth $(CDK_FLAGS) --no-lookups --quiet --output "$$new" \
-	    && $(PY) scripts/check_validation_report.py "$$new"; then \
+	if $(CDK) synth $(CDK_FLAGS) -c validate=$(VALIDATE) --no-lookups --quiet --output "$$new" \
+	    && { [ "$(VALIDATE)" = false ] || $(PY) scripts/check_validation_report.py "$$new"; } \
+	    && { [ "$(VALIDATE)" != true ] || $(PY) scripts/validated.py mark "$$new"; } \
+	    && { ! compgen -G "$(OUT)/.validated-*" > /dev/null \
+	         || $(PY) scripts/validated.py carry $(OUT) "$$new"; }; then \
 	  rm -rf $(OUT) && mv "$$new" $(OUT); \
 	else \
 	  rm -rf $(OUT).failed; if [ -d "$$new" ]; then mv "$$new" $(OUT).failed; fi; \
@@ -117,7 +150,11 @@ plan: synth
 # reads another's outputs (Fn::GetStackOutput) needs no second, forced deploy: a replaced
 # producer always has a new logical id, hence a new output name in the consumer's template
 # (tests/test_cross_stack_references.py), so `cdk deploy` updates the consumer.
+# The validators run once on the exact assembly it deploys: unless a validating synth already
+# passed on this content (.validated-<hash>), it synthesizes again with VALIDATE=true (same
+# templates) and stops on any finding; deploying the same assembly again skips them.
 deploy: synth
+	@$(PY) scripts/validated.py check $(OUT) || $(MAKE) --no-print-directory synth VALIDATE=true
 	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
 	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
 	rm -rf $(DEPLOYED) && mkdir -p $(DEPLOYED_DIR) && cp -r $(OUT) $(DEPLOYED)
@@ -133,3 +170,12 @@ destroy: setup-synth
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+# The documentation site (docs/, mkdocs.yml): writes the configuration reference from the config
+# models, then builds the site into site/ in strict mode, offline (a broken link or anchor, or a
+# page left out of the navigation, fails it). The gate builds it too (tests/test_docs.py).
+# NO_MKDOCS_2_WARNING silences Material's end-of-life notice, which is not about this site.
+.PHONY: docs
+docs: setup-synth
+	$(PY) scripts/write_config_reference.py docs/configuration-reference.md
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site

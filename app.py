@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""CDK entry point: the only place that reads CDK context.
+"""CDK entry point for ``cdk`` users in a checkout: the package's app, langfuse_aws.cdk_app,
+which reads the context (see there).
 
-npx cdk synth -c env=prod        # config/prod.yaml
-npx cdk synth -c config=my.yaml  # any file
+npx cdk synth -c env=prod                   # config/prod.yaml
+npx cdk synth -c config=my.yaml             # any file
+npx cdk synth -c env=prod -c validate=true  # with the validators (compliance/validators.py)
 """
 
 from __future__ import annotations
@@ -10,36 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from aws_cdk import App
-
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from langfuse_aws import ConfigError, LangfuseEnvironment, add_compliance_checks, load_config
-from langfuse_aws.config import config_path_for
-from langfuse_aws.feature_flags import FEATURE_FLAGS
-
-DEFAULT_ENV = "example"
-
-
-def main() -> int:
-    """Synthesize the chosen environment; exit 1 with a clear message on a bad config."""
-    app = App(context=FEATURE_FLAGS)
-    explicit = app.node.try_get_context("config")
-    path = (
-        Path(explicit)
-        if explicit
-        else config_path_for(app.node.try_get_context("env") or DEFAULT_ENV)
-    )
-    try:
-        config = load_config(path)
-    except ConfigError as error:
-        print(f"Invalid configuration:\n{error}", file=sys.stderr)
-        return 1
-    LangfuseEnvironment(app, config)
-    add_compliance_checks(app)
-    app.synth()
-    return 0
-
+from langfuse_aws.cdk_app import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,12 +25,21 @@ def violations(assembly: Path) -> list[str]:
     lines = []
     for plugin in report.get("pluginReports", []):
         for violation in plugin.get("violations", []):
-            for resource in violation.get("violatingResources", []) or [{}]:
-                where = resource.get("resourceLogicalId", "?")
+            for where in _where(violation):
                 lines.append(
                     f"{violation['ruleName']}: {where} ({violation.get('description', '')})"
                 )
     return lines
+
+
+def _where(violation: dict[str, Any]) -> list[str]:
+    """The construct path of each resource a violation names (aws-cdk-lib writes
+    ``violatingConstructs``; the plugin protocol's own ``violatingResources`` name logical ids)."""
+    constructs = violation.get("violatingConstructs") or []
+    resources = violation.get("violatingResources") or []
+    found = [c.get("constructPath", "?") for c in constructs]
+    found += [r.get("resourceLogicalId", "?") for r in resources]
+    return found or ["?"]
 
 
 def main(argv: list[str]) -> int:

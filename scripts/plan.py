@@ -1,229 +1,40 @@
-"""What a deploy would replace or delete, found by comparing two cloud assemblies.
-
-CloudFormation replaces a resource when its type changes or when a create-only property
-(the resource schema's createOnlyProperties, which cfn-lint ships) gets a new value, including
-a new value because a resource it refers to is itself replaced. It deletes a resource whose
-logical id disappears. For a stateful resource either one is data loss.
+"""What a deploy would replace or delete: the Makefile's entry to ``langfuse_aws.plan``.
 
     python scripts/plan.py OLD_ASSEMBLY NEW_ASSEMBLY   # exit 1 when data would be lost
     python scripts/plan.py --deployed NEW_ASSEMBLY      # compare with what CloudFormation runs
 
-With --deployed, the old templates are read from CloudFormation (GetTemplate, the original
-template of each stack of the new assembly, in the stack's region) with the caller's AWS
-credentials; a stack that does not exist yet has nothing to lose.
+The logic lives in the package (``langfuse-aws plan`` runs it too); this keeps ``make plan``
+and ``make deploy`` working in a checkout.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-# Types that hold data whatever their policy says; anything with a Retain or Snapshot deletion
-# policy in the deployed template counts as stateful too.
-STATEFUL_TYPES = {
-    "AWS::RDS::DBCluster",
-    "AWS::EFS::FileSystem",
-    "AWS::S3::Bucket",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::SecretsManager::Secret",
-    "AWS::Cognito::UserPool",
-    "AWS::Backup::BackupVault",
-    "AWS::KMS::Key",
-}
-KEEPING_POLICIES = {"Retain", "Snapshot", "RetainExceptOnCreate"}
+from langfuse_aws.plan import (
+    Change,
+    assembly_templates,
+    deployed_templates,
+    is_stateful,
+    main,
+    plan,
+    plan_templates,
+    stack_changes,
+)
 
-
-@dataclass(frozen=True)
-class Change:
-    """One resource a deploy would replace or delete, and why."""
-
-    stack: str
-    logical_id: str
-    kind: str
-    action: str
-    reason: str
-    stateful: bool
-
-    def __str__(self) -> str:
-        label = "DATA LOSS" if self.stateful else "stateless"
-        return f"{label}: {self.stack}/{self.logical_id} ({self.kind}) {self.action}: {self.reason}"
-
-
-Templates = dict[str, tuple[str, dict[str, Any]]]
-"""Stack name -> (region, template)."""
-
-
-class CloudFormationFactory(Protocol):
-    """Makes a CloudFormation client for a region (boto3.client("cloudformation", ...))."""
-
-    def __call__(self, region: str) -> Any: ...
-
-
-def _templates(assembly: Path) -> Templates:
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    found = {}
-    for name, artifact in manifest["artifacts"].items():
-        if artifact["type"] == "aws:cloudformation:stack":
-            region = artifact["environment"].rsplit("/", 1)[-1]
-            template = json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
-            found[name] = (region if region != "unknown-region" else "us-east-1", template)
-    return found
-
-
-def _create_only(region: str, kind: str) -> list[list[str]]:
-    """Create-only property paths of ``kind`` (as lists of keys below Properties)."""
-    try:
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, kind).schema
-    except Exception:
-        return []
-    return [
-        path.removeprefix("/properties/").split("/")
-        for path in schema.get("createOnlyProperties", [])
-    ]
-
-
-def _at(properties: dict[str, Any], path: list[str]) -> Any:
-    value: Any = properties
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def _refers_to(value: Any, ids: set[str]) -> set[str]:
-    text = json.dumps(value)
-    return {i for i in ids if f'"Ref": "{i}"' in text or f'["{i}", ' in text or f"${{{i}" in text}
-
-
-def is_stateful(resource: dict[str, Any]) -> bool:
-    """Data lives in it: a stateful type, or a Retain/Snapshot deletion policy."""
-    return resource["Type"] in STATEFUL_TYPES or resource.get("DeletionPolicy") in KEEPING_POLICIES
-
-
-def stack_changes(
-    stack: str, region: str, old: dict[str, Any], new: dict[str, Any]
-) -> list[Change]:
-    """Replacements and deletions when ``new`` is deployed over ``old``."""
-    old_resources: dict[str, Any] = old.get("Resources", {})
-    new_resources: dict[str, Any] = new.get("Resources", {})
-    changes: dict[str, Change] = {}
-
-    def add(logical_id: str, action: str, reason: str) -> None:
-        resource = old_resources[logical_id]
-        changes[logical_id] = Change(
-            stack, logical_id, resource["Type"], action, reason, is_stateful(resource)
-        )
-
-    for logical_id in old_resources:
-        if logical_id not in new_resources:
-            add(logical_id, "deleted", "its logical id is gone from the new template")
-    growing = True
-    while growing:
-        growing = False
-        replaced = {k for k, c in changes.items() if c.action == "replaced"}
-        for logical_id, before in old_resources.items():
-            after = new_resources.get(logical_id)
-            if after is None or logical_id in changes:
-                continue
-            reason = None
-            if before["Type"] != after["Type"]:
-                reason = f"its type changes to {after['Type']}"
-            else:
-                for path in _create_only(region, before["Type"]):
-                    was = _at(before.get("Properties", {}), path)
-                    now = _at(after.get("Properties", {}), path)
-                    name = ".".join(path)
-                    if was != now:
-                        reason = f"create-only property {name} changes"
-                        break
-                    through = _refers_to(now, replaced) if now is not None else set()
-                    if through:
-                        reason = f"create-only property {name} names {sorted(through)[0]}, which is replaced"
-                        break
-            if reason:
-                add(logical_id, "replaced", reason)
-                growing = True
-    return sorted(changes.values(), key=lambda c: (not c.stateful, c.logical_id))
-
-
-def deployed_templates(new: Templates, cloudformation: CloudFormationFactory) -> Templates:
-    """The templates CloudFormation runs for the stacks of ``new`` that exist."""
-    found: Templates = {}
-    for stack, (region, _) in new.items():
-        client = cloudformation(region)
-        try:
-            body = client.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
-        except client.exceptions.ClientError as error:
-            if "does not exist" in str(error):
-                continue
-            raise
-        found[stack] = (region, body if isinstance(body, dict) else json.loads(body))
-    return found
-
-
-def plan(old_assembly: Path, new_assembly: Path) -> list[Change]:
-    """Every replacement and deletion across the stacks of both assemblies."""
-    return plan_templates(_templates(old_assembly), _templates(new_assembly))
-
-
-def plan_templates(old: Templates, new: Templates) -> list[Change]:
-    """Every replacement and deletion when the ``new`` stacks are deployed over ``old``."""
-    changes = []
-    for stack, (region, template) in old.items():
-        if stack not in new:
-            changes += [
-                Change(stack, k, r["Type"], "deleted", "its stack is gone", is_stateful(r))
-                for k, r in template.get("Resources", {}).items()
-            ]
-            continue
-        changes += stack_changes(stack, region, template, new[stack][1])
-    return changes
-
-
-def main(argv: list[str]) -> int:
-    """Print the plan; exit 1 when a stateful resource would be replaced or deleted."""
-    if len(argv) != 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    if argv[1] == "--deployed":
-        import boto3  # only this mode needs AWS
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        new = _templates(Path(argv[2]))
-        try:
-            old = deployed_templates(
-                new, lambda region: boto3.client("cloudformation", region_name=region)
-            )
-        except (BotoCoreError, ClientError) as error:
-            print(
-                f"Cannot read the deployed templates: {error}\nLog in first (aws sso login, "
-                "or set AWS_PROFILE) with a role that may call cloudformation:GetTemplate.",
-                file=sys.stderr,
-            )
-            return 2
-        print(f"Compared with the deployed stacks: {', '.join(old) or 'none exists yet'}.")
-        changes = plan_templates(old, new)
-    else:
-        changes = plan(Path(argv[1]), Path(argv[2]))
-    for change in changes:
-        print(change)
-    lost = [c for c in changes if c.stateful]
-    if lost:
-        print(
-            f"{len(lost)} stateful resources would be replaced or deleted: their data would be "
-            "lost. Undo the change, or deploy with ALLOW_DATA_LOSS=yes if that is intended.",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"No stateful resource is replaced or deleted ({len(changes)} stateless changes).")
-    return 0
-
+__all__ = [
+    "Change",
+    "assembly_templates",
+    "deployed_templates",
+    "is_stateful",
+    "main",
+    "plan",
+    "plan_templates",
+    "stack_changes",
+]
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

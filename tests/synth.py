@@ -49,15 +49,25 @@ class SynthesizedEnvironment:
 
 
 def synthesize(config_path: Path) -> SynthesizedEnvironment:
-    """Synthesize ``config_path`` with `make synth`, the path users take: the CDK CLI, offline.
+    """Synthesize ``config_path`` with `make synth VALIDATE=true`: the path users take (the CDK
+    CLI, offline) with every validator on, so that the gate validates each shipped config and
+    fixture.
 
-    An error annotation, a failed validation plugin (cdk-nag) or a context lookup makes the CLI
-    exit non-zero, which fails here with its output.
+    An error annotation, a finding of a validator (cdk-nag, the Control Tower rules,
+    CloudFormation validation) or a context lookup makes the CLI exit non-zero, which fails
+    here with its output.
     """
     config = load_config(config_path)
     outdir = Path(tempfile.mkdtemp(prefix=f"cdk-{config.name}-"))
     result = subprocess.run(
-        ["make", "--no-print-directory", "synth", f"CONFIG={config_path}", f"OUT={outdir}"],
+        [
+            "make",
+            "--no-print-directory",
+            "synth",
+            "VALIDATE=true",
+            f"CONFIG={config_path}",
+            f"OUT={outdir}",
+        ],
         cwd=REPO,
         env=dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20"),
         capture_output=True,

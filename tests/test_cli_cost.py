@@ -124,10 +124,10 @@ def test_cli_refuses_an_unpriced_region_before_any_synth(
     config = tmp_path / "far.yaml"
     config.write_text("name: far\nregion: ap-southeast-4\n")
 
-    def no_synth(target: Target) -> Target:
+    def no_synth(target: Target, state_dir: Path | None = None) -> Target:
         raise AssertionError(f"synthesized {target.path} before checking the region")
 
-    monkeypatch.setattr(app_module, "synthesize", no_synth)
+    monkeypatch.setattr(app_module, "fresh_or_synthesized", no_synth)
     result = CliRunner().invoke(app, ["cost", "example", "--compare", str(config)])
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -163,9 +163,9 @@ def test_cli_refuses_a_mismatched_assembly(example: SynthesizedEnvironment) -> N
 def test_readme_cost_table_is_the_cost_output(
     example: SynthesizedEnvironment, dev: SynthesizedEnvironment, prod: SynthesizedEnvironment
 ) -> None:
-    """README: the cost table is `langfuse-aws cost example --compare dev --compare prod`."""
+    """docs/cost.md: the cost table is `langfuse-aws cost example --compare dev --compare prod`."""
     expected = markdown([estimate(target_of(e)) for e in (example, dev, prod)])
-    assert expected in (REPO / "README.md").read_text()
+    assert expected in (REPO / "docs" / "cost.md").read_text()
 
 
 def test_traffic_charges_state_their_assumption(example: SynthesizedEnvironment) -> None:

@@ -68,5 +68,5 @@ def test_identity_providers_are_shown(
 
 
 def test_readme_shows_the_example_diagram(example: SynthesizedEnvironment) -> None:
-    """README: the architecture diagram is `langfuse-aws diagram example`."""
-    assert diagram_of(example) in (REPO / "README.md").read_text()
+    """docs/architecture.md: the architecture diagram is `langfuse-aws diagram example`."""
+    assert diagram_of(example) in (REPO / "docs" / "architecture.md").read_text()

@@ -3,7 +3,6 @@ zone ids moto invents in a form the config refuses)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typer.testing import CliRunner
 
 from langfuse_aws.cli import app as app_module
 from langfuse_aws.cli.doctor import Check, regions_needed, run_doctor
+from langfuse_aws.cli.target import load_target
 from langfuse_aws.config import build_config
-from synth import REPO
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -69,28 +68,18 @@ def test_missing_bootstrap_names_the_command() -> None:
     bootstrap(REGION)
     check = by_name(run_doctor(build_config(BASE), clients, "tt"))["bootstrap us-east-1"]
     assert not check.ok
-    assert check.fix == "make bootstrap ENV=tt"
+    assert check.fix == "langfuse-aws bootstrap tt"
 
 
 @pytest.mark.usefixtures("aws")
 def test_bootstrap_fix_for_a_config_path_runs_that_file(tmp_path: Path) -> None:
-    """The Makefile reads ENV as a name under config/ and CONFIG as a file: for a config given
-    by path, the fix must hand make that file, which the synth then reads (`-c config=`)."""
+    """The fix names the environment as doctor was given it, so `langfuse-aws bootstrap`
+    reads the same file."""
     config = tmp_path / "tt.yaml"
     config.write_text(f"name: tt\nregion: {REGION}\n")
     check = by_name(run_doctor(build_config(BASE), clients, str(config)))["bootstrap us-east-1"]
-    assert check.fix == f"make bootstrap CONFIG={config}"
-    command = check.fix.split()[1:]  # what follows `make`
-    planned = subprocess.run(
-        ["make", "-n", "--no-print-directory", *command],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert planned.returncode == 0, planned.stderr
-    (synth,) = [line for line in planned.stdout.splitlines() if " cdk synth " in line]
-    assert f"-c config={config} " in synth
+    assert check.fix == f"langfuse-aws bootstrap {config}"
+    assert load_target(check.fix.split()[2]).path == config
 
 
 @pytest.mark.usefixtures("aws")
@@ -210,7 +199,7 @@ def test_cli_exits_1_and_prints_the_fix(
     result = CliRunner().invoke(app_module.app, ["doctor", str(config)])
     assert result.exit_code == 1
     assert "FAIL" in result.output
-    assert "make bootstrap" in result.output
+    assert "langfuse-aws bootstrap" in result.output
 
 
 @pytest.mark.usefixtures("bootstrapped")

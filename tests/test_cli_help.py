@@ -14,11 +14,23 @@ from langfuse_aws.cli.app import app
 from synth import REPO
 
 OPTIONS = {
+    "init": ["--name", "--region", "--domain", "--zone-id", "--zone-name", "--login", "--idp-name",
+             "--idp-issuer", "--idp-client-id", "--idp-secret", "--admin-email",
+             "--admin-password-secret", "--data-protection", "--size", "--output", "--force",
+             "--no-input"],
+    "synth": ["ENV", "--state-dir"],
+    "check": ["ENV", "--state-dir"],
+    "diff": ["ENV", "--state-dir"],
+    "plan": ["ENV", "--state-dir", "--from"],
+    "deploy": ["ENV", "--state-dir", "--allow-data-loss"],
+    "destroy": ["ENV", "--state-dir", "--force"],
+    "bootstrap": ["ENV", "--state-dir"],
+    "restore-drill": ["ENV", "--dry-run"],
     "doctor": ["ENV"],
     "smoke": ["TARGET", "--public-key", "--secret-key", "--provider", "--issuer", "--allow-http",
               "--ca-file", "--wait", "--langfuse-version", "--migration-mode"],
-    "cost": ["ENV", "--compare", "--assembly", "--markdown"],
-    "diagram": ["ENV", "--assembly"],
+    "cost": ["ENV", "--compare", "--assembly", "--markdown", "--state-dir"],
+    "diagram": ["ENV", "--assembly", "--state-dir"],
     "status": ["ENV"],
 }  # fmt: skip
 
@@ -60,12 +72,15 @@ def test_bad_config_is_reported_not_raised(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_without_an_assembly_the_command_synthesizes_with_make() -> None:
-    """`langfuse-aws diagram ENV` runs `make synth` (the CDK CLI, offline) itself."""
-    result = CliRunner().invoke(app, ["diagram", str(REPO / "tests" / "fixtures" / "v3.yaml")])
+def test_without_an_assembly_the_command_synthesizes_with_the_cdk_cli(tmp_path: Path) -> None:
+    """`langfuse-aws diagram ENV` synthesizes itself (the pinned CDK CLI, offline) into the
+    environment's state directory, named after the environment."""
+    fixture = str(REPO / "tests" / "fixtures" / "v3.yaml")
+    result = CliRunner().invoke(app, ["diagram", fixture, "--state-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("```mermaid\n")
     assert "Langfuse-legacy" in result.output  # the name in v3.yaml
+    assert (tmp_path / "legacy" / "assembly" / "Langfuse-legacy.template.json").is_file()
 
 
 def test_top_level_help_names_the_config_path() -> None:

@@ -1,7 +1,8 @@
-"""Every YAML example in the README is a valid config, so a reader who copies one gets no error.
+"""Every YAML example in the README and docs/ is a valid config, so a reader who copies one
+gets no error.
 
 A block may be a fragment: it is checked on top of a minimal file (name and region). The
-README writes `sha256:...` where the reader puts the digest of their image; the test puts a
+pages write `sha256:...` where the reader puts the digest of their image; the test puts a
 well-formed one there.
 """
 
@@ -17,13 +18,14 @@ import yaml
 from langfuse_aws.auth.web_variables import access_environment
 from langfuse_aws.config.loader import build_config
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DIGEST = "sha256:" + "0" * 64
 
 
 def readme_blocks() -> list[str]:
-    return YAML_BLOCK.findall(README.read_text(encoding="utf-8"))
+    return [block for page in PAGES for block in YAML_BLOCK.findall(page.read_text("utf-8"))]
 
 
 def test_the_readme_has_config_examples() -> None:

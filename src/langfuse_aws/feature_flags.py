@@ -29,7 +29,9 @@ CHOSEN_FLAGS: dict[str, object] = {
     # Every stack names its region, so CDK emits no region lookup tables; should one ever be
     # emitted, it covers the partitions CDK recommends instead of all of them.
     "@aws-cdk/core:target-partitions": ["aws", "aws-cn"],
-    # CDK's built-in CloudFormation validation fails synth instead of printing warnings.
+    # CDK's CloudFormation validation fails synth instead of printing warnings. It runs only on
+    # a validating synth (-c validate=true, compliance/validators.py); the flag changes nothing
+    # in the templates (tests/test_validators.py).
     "@aws-cdk/core:validateAgainstDefaultRules": True,
 }
 

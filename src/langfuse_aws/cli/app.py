@@ -1,27 +1,26 @@
 """``langfuse-aws``: the operator's command line. Every subcommand takes an environment name
-(config/NAME.yaml) or the path of a config file."""
+(config/NAME.yaml or NAME.yaml in the current directory) or the path of a config file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..config.models import LangfuseConfig
 from . import cost as cost_module
-from . import cost_report
+from . import cost_report, lifecycle
 from . import diagram as diagram_module
 from . import doctor as doctor_module
 from . import smoke as smoke_module
 from . import status as status_module
-from .aws import aws_advice, aws_errors, boto3_clients
+from .aws import boto3_clients
+from .common import EnvArgument, StateDirOption, console, fail, reported_errors
+from .init_command import init
 from .smoke_ingestion import ingestion_path
-from .target import Target, TargetError, load_target, read_assembly, synthesize
+from .target import Target, fresh_or_synthesized, load_target, read_assembly
 
 app = typer.Typer(
     help=__doc__,
@@ -30,33 +29,32 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
-console = Console()
 
 
 @app.callback()
 def _commands() -> None:
-    """Doctor before deploy, smoke after, cost and a diagram from the real config, status."""
+    """init writes an environment; synth, check, plan, deploy; doctor before, smoke after;
+    cost, a diagram and status from the real config."""
 
 
-errors = Console(stderr=True)
+app.command()(init)
+lifecycle.register(app)
 
-EnvArgument = Annotated[
-    str, typer.Argument(help="An environment name (config/NAME.yaml) or a config file path.")
-]
 AssemblyOption = Annotated[
     Path | None,
     typer.Option(
         "--assembly",
-        help="Read an already synthesized cloud assembly (e.g. cdk.out) instead of running "
-        "make synth.",
+        help="Read an already synthesized cloud assembly (e.g. cdk.out) instead of the "
+        "environment's last one or a new synth.",
     ),
 ]
 
 
-def synthesized(env: str, assembly: Path | None) -> Target:
-    """The target with its stacks: from ``assembly`` or synthesized now."""
+def synthesized(env: str, assembly: Path | None, state_dir: Path | None = None) -> Target:
+    """The target with its stacks: from ``assembly``, else the environment's last assembly
+    while it is fresh, else synthesized now."""
     target = load_target(env)
-    return read_assembly(target, assembly) if assembly else synthesize(target)
+    return read_assembly(target, assembly) if assembly else fresh_or_synthesized(target, state_dir)
 
 
 def print_checks(title: str, checks: list[doctor_module.Check]) -> None:
@@ -76,24 +74,6 @@ def print_checks(title: str, checks: list[doctor_module.Check]) -> None:
     console.print(table)
 
 
-@contextmanager
-def reported_errors() -> Iterator[None]:
-    """Bad input and AWS refusals end the command with their message and exit 1, never a
-    stack trace."""
-    try:
-        yield
-    except (TargetError, ValueError) as error:
-        fail(str(error))
-    except aws_errors() as error:
-        fail(aws_advice(error))
-
-
-def fail(message: str) -> NoReturn:
-    """Print ``message`` to stderr and exit 1."""
-    errors.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
 @app.command()
 def cost(
     env: EnvArgument,
@@ -108,9 +88,10 @@ def cost(
         typer.Option(
             "--assembly",
             help="Already synthesized cloud assemblies, one per environment in the order given "
-            "(ENV first, then each --compare), instead of running make synth.",
+            "(ENV first, then each --compare), instead of their last assemblies or a new synth.",
         ),
     ] = None,
+    state_dir: StateDirOption = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print Markdown (as in the README).")
     ] = False,
@@ -126,7 +107,7 @@ def cost(
         for target in loaded:  # before any synth: an unpriced region is refused at once
             cost_module.check_priced(target.config.region, where=str(target.path))
         targets = [
-            read_assembly(t, assembly[i]) if assembly else synthesize(t)
+            read_assembly(t, assembly[i]) if assembly else fresh_or_synthesized(t, state_dir)
             for i, t in enumerate(loaded)
         ]
         estimates = [cost_module.estimate(t) for t in targets]
@@ -138,11 +119,13 @@ def cost(
 
 
 @app.command()
-def diagram(env: EnvArgument, assembly: AssemblyOption = None) -> None:
+def diagram(
+    env: EnvArgument, assembly: AssemblyOption = None, state_dir: StateDirOption = None
+) -> None:
     """The synthesized environment's architecture (stacks, edge, services, stores, sign-in) as
     a Mermaid diagram in Markdown, which GitHub renders."""
     with reported_errors():
-        target = synthesized(env, assembly)
+        target = synthesized(env, assembly, state_dir)
     print(diagram_module.mermaid(target), end="")
 
 

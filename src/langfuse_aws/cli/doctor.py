@@ -14,7 +14,6 @@ from ..alarm_destination import NO_SUBSCRIBER_FIX, alarm_destination
 from ..auth.posture import who_can_sign_in
 from ..config.models import ClickHouseExternalConfig, EnvironmentConfig
 from .aws import Clients, error_code
-from .target import make_argument
 
 # The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).
 MIN_BOOTSTRAP_VERSION = 6
@@ -156,7 +155,7 @@ class Doctor:
                 f"bootstrap {region}",
                 False,
                 "not bootstrapped",
-                f"make bootstrap {make_argument(self.label)}",
+                f"langfuse-aws bootstrap {self.label}",
             )
             return
         version = int(value)
@@ -164,8 +163,7 @@ class Doctor:
             f"bootstrap {region}",
             version >= MIN_BOOTSTRAP_VERSION,
             f"version {version}",
-            f"make bootstrap {make_argument(self.label)} "
-            f"(needs version {MIN_BOOTSTRAP_VERSION} or newer)",
+            f"langfuse-aws bootstrap {self.label} (needs version {MIN_BOOTSTRAP_VERSION} or newer)",
         )
 
     def hosted_zone(self) -> None:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, load_config
-from ..config.loader import config_path_for
 from ..config.models import EnvironmentConfig
+from .cdk_cli import app_command, cdk_environment, cdk_executable
+from .feedback import step
+from .state import EnvironmentState, is_fresh, record_assembly, state_for
 
-REPO = Path(__file__).resolve().parents[3]
+REPORT = "validation-report.json"
 
 
 class TargetError(Exception):
@@ -41,39 +42,44 @@ class Target:
     path: Path
     config: EnvironmentConfig
     stacks: tuple[StackTemplate, ...] = ()
+    assembly: Path | None = None
 
     @property
     def main_stack(self) -> StackTemplate:
         """The regional main stack ``Langfuse-<env>``."""
         return next(s for s in self.stacks if s.name == f"Langfuse-{self.config.name}")
 
+    def state(self, state_dir: Path | None = None) -> EnvironmentState:
+        """This environment's state directory (see ``state.py``)."""
+        return state_for(self.path, self.config.name, state_dir)
 
-def config_file(name_or_path: str) -> Path:
-    """``config/<name>.yaml`` for an environment name, else the path as given."""
+
+def config_file(name_or_path: str, cwd: Path | None = None) -> Path:
+    """A config file path as given; a name is ``config/<name>.yaml``, else ``<name>.yaml``,
+    in the current directory."""
     as_path = Path(name_or_path)
     if as_path.suffix in (".yaml", ".yml") or as_path.exists():
         return as_path
-    return config_path_for(name_or_path, REPO / "config")
+    here = cwd or Path.cwd()
+    candidates = [here / "config" / f"{name_or_path}.yaml", here / f"{name_or_path}.yaml"]
+    return next((p for p in candidates if p.exists()), candidates[0])
 
 
-def make_argument(name_or_path: str) -> str:
-    """How the Makefile is told about the same environment: ``ENV=<name>`` for
-    config/<name>.yaml, ``CONFIG=<absolute path>`` for a config file given by path (the
-    Makefile reads ENV only as a name under config/, so ``ENV=<path>`` finds no file)."""
-    path = config_file(name_or_path)
-    if path == config_path_for(name_or_path, REPO / "config"):
-        return f"ENV={name_or_path}"
-    return f"CONFIG={path.resolve()}"
+def known_environments(cwd: Path | None = None) -> list[str]:
+    """Environment names found in the current directory's config/ and the directory itself."""
+    here = cwd or Path.cwd()
+    return sorted({p.stem for d in (here / "config", here) for p in d.glob("*.yaml")})
 
 
 def load_target(name_or_path: str) -> Target:
     """The validated config of an environment name or a config file path."""
     path = config_file(name_or_path)
     if not path.exists():
-        known = sorted(p.stem for p in (REPO / "config").glob("*.yaml"))
+        known = known_environments()
+        names = f"Name one of {', '.join(known)} or give" if known else "Give"
         raise TargetError(
-            f"{path}: no such environment file. Name one of {', '.join(known)} or give the "
-            "path of a config file."
+            f"{path}: no such environment file. {names} the path of a config file "
+            "(langfuse-aws init writes one)."
         )
     try:
         return Target(path=path, config=load_config(path))
@@ -85,7 +91,9 @@ def read_assembly(target: Target, assembly: Path) -> Target:
     """``target`` with the stacks of the cloud assembly in ``assembly``."""
     manifest_file = assembly / "manifest.json"
     if not manifest_file.exists():
-        raise TargetError(f"{assembly}: no manifest.json; synthesize first (make synth).")
+        raise TargetError(
+            f"{assembly}: no manifest.json; synthesize first (langfuse-aws synth ENV)."
+        )
     manifest = json.loads(manifest_file.read_text())
     stacks = []
     for name, artifact in manifest["artifacts"].items():
@@ -99,27 +107,80 @@ def read_assembly(target: Target, assembly: Path) -> Target:
         raise TargetError(
             f"{assembly} holds no stack {expected}: it was synthesized from another config."
         )
-    return Target(path=target.path, config=target.config, stacks=tuple(stacks))
+    return Target(target.path, target.config, tuple(stacks), assembly)
 
 
-def synthesize(target: Target) -> Target:
-    """``target`` synthesized the way users do (`make synth`, the CDK CLI, offline)."""
-    outdir = Path(tempfile.mkdtemp(prefix=f"langfuse-aws-{target.config.name}-"))
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-s",
-            "synth",
-            f"CONFIG={target.path.resolve()}",
-            f"OUT={outdir}",
-        ],
-        cwd=REPO,
-        env=dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def violations(assembly: Path) -> list[str]:
+    """One line per resource the validators (cdk-nag, cfn-guard) found in ``assembly``."""
+    path = assembly / REPORT
+    if not path.exists():
+        return [f"{path}: missing; the validators did not run"]
+    report: dict[str, Any] = json.loads(path.read_text())
+    return [
+        f"{violation['ruleName']}: {where}"
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin.get("violations", [])
+        for where in _where(violation)
+    ]
+
+
+def _where(violation: dict[str, Any]) -> list[str]:
+    """What a finding names: construct paths (aws-cdk-lib's report) or logical ids (the plugin
+    protocol's violatingResources)."""
+    found = [c.get("constructPath", "?") for c in violation.get("violatingConstructs") or []]
+    found += [r.get("resourceLogicalId", "?") for r in violation.get("violatingResources") or []]
+    return found or ["?"]
+
+
+def synthesize(target: Target, state_dir: Path | None = None, *, validate: bool = False) -> Target:
+    """``target`` synthesized by the pinned CDK CLI (offline) into its state directory; with
+    ``validate``, the validators run too and any finding is an error. The last good assembly
+    stays in place until a new one succeeds."""
+    state = target.state(state_dir)
+    state.root.mkdir(parents=True, exist_ok=True)
+    new = state.root / "assembly.new"
+    shutil.rmtree(new, ignore_errors=True)
+    with step("Preparing the AWS CDK CLI (the first run downloads it once, about a minute)"):
+        cdk = cdk_executable()
+    command = [str(cdk), "synth", "--app", app_command(), "-c", f"config={target.path.resolve()}"]
+    if validate:
+        command += ["-c", "validate=true"]
+    command += ["--no-lookups", "--quiet", "--no-notices", "--no-version-reporting"]
+    what = "Synthesizing and validating" if validate else "Synthesizing"
+    with step(f"{what} {target.config.name} (usually 20-60 s)"):
+        result = subprocess.run(
+            [*command, "--output", str(new)],
+            cwd=state.root,
+            env=cdk_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    state.log.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
-        raise TargetError(f"make synth failed for {target.path}:\n{result.stderr.strip()}")
-    return read_assembly(target, outdir)
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        cause = next((line for line in lines if "Error" in line), lines[-1] if lines else "")
+        raise TargetError(
+            f"synth of {target.path} failed ({cause[:300]}): the whole output is in "
+            f"{state.log}; fix what it names and run again."
+        )
+    if validate:
+        found = violations(new)
+        if found:
+            raise TargetError(
+                f"{len(found)} validator findings in {target.config.name} (first: {found[0]}): "
+                f"fix them or acknowledge each with a reason; all are in {new / REPORT}."
+            )
+    shutil.rmtree(state.assembly, ignore_errors=True)
+    new.rename(state.assembly)
+    record_assembly(state, target.path)
+    return read_assembly(target, state.assembly)
+
+
+def fresh_or_synthesized(target: Target, state_dir: Path | None = None) -> Target:
+    """The environment's last assembly when it was built from this config and package version,
+    else a new synth."""
+    state = target.state(state_dir)
+    if is_fresh(state, target.path):
+        return read_assembly(target, state.assembly)
+    return synthesize(target, state_dir)

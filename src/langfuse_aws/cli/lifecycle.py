@@ -1,0 +1,211 @@
+"""The environment's life cycle through the pinned CDK CLI: synth, diff, plan, deploy,
+destroy, bootstrap, check (the validators) and the restore drill.
+
+Each command synthesizes the environment into its state directory and hands the CDK CLI that
+exact assembly (``--app <assembly>``), so what is diffed, planned or deployed is what was
+synthesized. ``check`` and ``deploy`` synthesize with ``-c validate=true``: cdk-nag, the
+Control Tower rules and CloudFormation validation run there, not on every synth.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import plan as plan_module
+from .. import restore_drill
+from .cdk_cli import cdk_environment, cdk_executable
+from .common import EnvArgument, StateDirOption, console, fail, reported_errors
+from .feedback import step
+from .target import Target, load_target, synthesize, violations
+
+CDK_FLAGS = ["--no-notices", "--no-version-reporting"]
+
+
+def run_cdk(args: list[str], what: str) -> None:
+    """Run the pinned CDK CLI with the operator's terminal (it may ask for approval); exit
+    with one line when it fails."""
+    with reported_errors():
+        cdk = cdk_executable()
+    result = subprocess.run([str(cdk), *args, *CDK_FLAGS], env=cdk_environment(), check=False)
+    if result.returncode != 0:
+        fail(f"cdk {what} failed (exit {result.returncode}): its output above says why.")
+
+
+def synthesized(env: str, state_dir: Path | None, *, validate: bool = False) -> Target:
+    """The environment, synthesized now into its state directory."""
+    with reported_errors():
+        return synthesize(load_target(env), state_dir, validate=validate)
+
+
+def stack_summary(target: Target) -> None:
+    """One line per stack: name, region, resource count."""
+    for stack in target.stacks:
+        count = len(stack.template.get("Resources", {}))
+        console.print(f"{stack.name} ({stack.region}): {count} resources", markup=False)
+
+
+def synth(env: EnvArgument, state_dir: StateDirOption = None) -> None:
+    """Synthesize the environment (offline, no validators) into its state directory and list
+    its stacks."""
+    target = synthesized(env, state_dir)
+    stack_summary(target)
+    console.print(f"Assembly: {target.assembly}", markup=False)
+
+
+def check(env: EnvArgument, state_dir: StateDirOption = None) -> None:
+    """Synthesize with the validators (cdk-nag AwsSolutions, the AWS Control Tower proactive
+    controls, CloudFormation validation); exits 1 on any unacknowledged finding."""
+    target = synthesized(env, state_dir, validate=True)
+    assert target.assembly is not None
+    found = violations(target.assembly)
+    if found:  # a report the CDK CLI did not fail on (cfn-guard exits 0 once one is acknowledged)
+        fail(f"{len(found)} validator findings (first: {found[0]}): fix or acknowledge each.")
+    console.print(f"{target.config.name}: no validator finding.", markup=False)
+
+
+def diff(env: EnvArgument, state_dir: StateDirOption = None) -> None:
+    """Compare every stack with what CloudFormation runs (needs credentials)."""
+    target = synthesized(env, state_dir)
+    run_cdk(["diff", "--app", str(target.assembly)], "diff")
+
+
+FromOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--from",
+        help="Compare with this cloud assembly instead of the last deploy's record (or, without "
+        "one, the templates CloudFormation runs).",
+    ),
+]
+
+
+def planned_changes(target: Target, base: Path | None, state_dir: Path | None) -> bool:
+    """Print what deploying ``target`` would replace or delete; True when data would be lost.
+
+    The base is ``base``, else the assembly of the environment's last deploy, else the
+    templates CloudFormation runs (needs credentials)."""
+    assert target.assembly is not None
+    new = plan_module.assembly_templates(target.assembly)
+    record = target.state(state_dir).deployed
+    with reported_errors():
+        if base is None and target.state(state_dir).has_deploy_record():
+            base = record
+        if base is not None:
+            console.print(f"Compared with {base}.", markup=False)
+            old = plan_module.assembly_templates(base)
+        else:
+            import boto3
+
+            with step("Reading the deployed templates from CloudFormation"):
+                old = plan_module.deployed_templates(
+                    new, lambda region: boto3.client("cloudformation", region_name=region)
+                )
+            console.print(
+                f"Compared with the deployed stacks: {', '.join(old) or 'none exists yet'}.",
+                markup=False,
+            )
+    changes = plan_module.plan_templates(old, new)
+    for change in changes:
+        console.print(str(change), markup=False)
+    lost = [c for c in changes if c.stateful]
+    if not lost:
+        console.print(
+            f"No stateful resource is replaced or deleted ({len(changes)} stateless changes).",
+            markup=False,
+        )
+    return bool(lost)
+
+
+def plan(env: EnvArgument, state_dir: StateDirOption = None, base: FromOption = None) -> None:
+    """List every resource a deploy would replace or delete; exits 1 when a stateful one (data)
+    is among them."""
+    target = synthesized(env, state_dir)
+    if planned_changes(target, base, state_dir):
+        fail(
+            "Data would be lost (DATA LOSS above): undo the change, or deploy with "
+            "--allow-data-loss if that is intended."
+        )
+
+
+def deploy(
+    env: EnvArgument,
+    state_dir: StateDirOption = None,
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option("--allow-data-loss", help="Deploy even when the plan finds data loss."),
+    ] = False,
+) -> None:
+    """Validate the exact assembly, refuse data loss (see plan), deploy every stack, and keep
+    the assembly as the environment's deploy record (needs credentials)."""
+    target = synthesized(env, state_dir, validate=True)
+    if planned_changes(target, None, state_dir) and not allow_data_loss:
+        fail(
+            "Not deployed: data would be lost (DATA LOSS above). Undo the change, or run "
+            "again with --allow-data-loss if that is intended."
+        )
+    run_cdk(["deploy", "--app", str(target.assembly), "--all"], "deploy")
+    assert target.assembly is not None
+    record = target.state(state_dir).deployed
+    shutil.rmtree(record, ignore_errors=True)
+    shutil.copytree(target.assembly, record)
+    console.print(f"Deployed; the record is in {record}.", markup=False)
+
+
+def destroy(
+    env: EnvArgument,
+    state_dir: StateDirOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete every stack of the environment (data the YAML retains stays; needs
+    credentials)."""
+    target = synthesized(env, state_dir)
+    run_cdk(
+        ["destroy", "--app", str(target.assembly), "--all", *(["--force"] if force else [])],
+        "destroy",
+    )
+    shutil.rmtree(target.state(state_dir).deployed, ignore_errors=True)
+
+
+def bootstrap(env: EnvArgument, state_dir: StateDirOption = None) -> None:
+    """Bootstrap every account/region the environment's stacks deploy to (us-east-1 too for
+    CloudFront); needs credentials."""
+    target = synthesized(env, state_dir)
+    regions = sorted({stack.region for stack in target.stacks})
+    console.print(f"Bootstrapping the regions these stacks need: {', '.join(regions)}.")
+    run_cdk(["bootstrap", "--app", str(target.assembly)], "bootstrap")
+
+
+def restore_drill_command(
+    env: EnvArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be restored.")
+    ] = False,
+) -> None:
+    """Restore the newest Aurora snapshot and EFS recovery point of the environment into new
+    resources (nothing in the stack changes) and print the steps left; needs credentials."""
+    import boto3
+
+    with reported_errors():
+        config = load_target(env).config
+        with step("Starting the restores"):
+            steps = restore_drill.run(
+                boto3.Session(region_name=config.region), f"Langfuse-{config.name}", dry_run
+            )
+    if dry_run:
+        console.print("Dry run: nothing was restored.")
+        return
+    console.print("Steps left:")
+    for number, item in enumerate(steps, 1):
+        console.print(f"  {number}. {item}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the life-cycle commands to the command line."""
+    for command in (synth, diff, plan, deploy, destroy, bootstrap, check):
+        app.command()(command)
+    app.command("restore-drill")(restore_drill_command)

@@ -1,0 +1,235 @@
+"""Restore drill: the latest Aurora and EFS recovery points of a stack, restored into new resources.
+
+    python scripts/restore_drill.py Langfuse-prod --region eu-west-1 [--dry-run]
+
+Finds the stack's Aurora cluster, ClickHouse file system and AWS Backup restore role (stack
+output BackupRestoreRoleArn), then
+- Aurora: restores the newest available cluster snapshot (AWS Backup's daily recovery point,
+  or an automated or manual snapshot, whichever is newest) into a new cluster
+  ``<cluster>-drill-<time>`` with one Serverless v2 instance, in the same subnet group and
+  security groups, encrypted like the source;
+- EFS: starts an AWS Backup restore job of the newest completed recovery point into a new,
+  encrypted file system.
+Nothing in the stack changes. It prints the steps left: wait, check the data, delete the copies.
+--dry-run only prints what it would restore. Needs credentials for the stack's account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+RESTORE_ROLE_OUTPUT = "BackupRestoreRoleArn"
+DRILL_TAG = {"Key": "langfuse-restore-drill", "Value": "true"}
+
+
+@dataclass(frozen=True)
+class StackStores:
+    """The stack's stores and the role AWS Backup restores with."""
+
+    cluster_id: str | None
+    file_system_id: str | None
+    restore_role_arn: str | None
+
+
+class DrillError(Exception):
+    """Something the drill cannot do; the message says why and what to do."""
+
+
+def find_stores(cloudformation: Any, stack: str) -> StackStores:
+    """Physical ids of the Aurora cluster and EFS file system, and the restore role output."""
+    cluster = file_system = None
+    paginator = cloudformation.get_paginator("list_stack_resources")
+    for page in paginator.paginate(StackName=stack):
+        for resource in page["StackResourceSummaries"]:
+            if resource["ResourceType"] == "AWS::RDS::DBCluster":
+                cluster = resource["PhysicalResourceId"]
+            elif resource["ResourceType"] == "AWS::EFS::FileSystem":
+                file_system = resource["PhysicalResourceId"]
+    (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    return StackStores(cluster, file_system, outputs.get(RESTORE_ROLE_OUTPUT))
+
+
+def _newest(
+    pages: Iterable[dict[str, Any]], items: str, status: str, created: str, missing: str
+) -> dict[str, Any]:
+    """The newest item (by ``created``) of the paginated ``items`` whose Status is ``status``;
+    ``missing`` says what to do when there is none yet."""
+    ready = [item for page in pages for item in page[items] if item["Status"] == status]
+    if not ready:
+        raise DrillError(missing)
+    return max(ready, key=lambda item: item[created])
+
+
+def latest_cluster_snapshot(rds: Any, cluster_id: str) -> dict[str, Any]:
+    """The newest available snapshot of ``cluster_id``, of any type (awsbackup included)."""
+    return _newest(
+        rds.get_paginator("describe_db_cluster_snapshots").paginate(DBClusterIdentifier=cluster_id),
+        "DBClusterSnapshots",
+        "available",
+        "SnapshotCreateTime",
+        f"Aurora cluster {cluster_id} has no available snapshot yet: the first daily backup "
+        "runs at backup.hour_utc, or take one with aws rds create-db-cluster-snapshot.",
+    )
+
+
+def restore_aurora(rds: Any, cluster_id: str, suffix: str, dry_run: bool) -> list[str]:
+    """Restores the newest snapshot into a new cluster; returns the steps left."""
+    (source,) = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
+    snapshot = latest_cluster_snapshot(rds, cluster_id)
+    target = f"{cluster_id}-drill-{suffix}"[:63]
+    print(
+        f"Aurora: {snapshot['DBClusterSnapshotIdentifier']} "
+        f"({snapshot['SnapshotCreateTime']:%Y-%m-%d %H:%M} UTC) -> new cluster {target}"
+    )
+    if dry_run:
+        return []
+    scaling = source.get("ServerlessV2ScalingConfiguration") or {
+        "MinCapacity": 0.5,
+        "MaxCapacity": 4,
+    }
+    restore: dict[str, Any] = {
+        "DBClusterIdentifier": target,
+        "SnapshotIdentifier": snapshot["DBClusterSnapshotIdentifier"],
+        "Engine": source["Engine"],
+        "EngineVersion": source["EngineVersion"],
+        "DBSubnetGroupName": source["DBSubnetGroup"],
+        "VpcSecurityGroupIds": [g["VpcSecurityGroupId"] for g in source["VpcSecurityGroups"]],
+        "ServerlessV2ScalingConfiguration": scaling,
+        "DeletionProtection": False,
+        "Tags": [DRILL_TAG],
+    }
+    if source.get("KmsKeyId"):
+        restore["KmsKeyId"] = source["KmsKeyId"]
+    rds.restore_db_cluster_from_snapshot(**restore)
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{target}-1"[:63],
+        DBClusterIdentifier=target,
+        DBInstanceClass="db.serverless",
+        Engine=source["Engine"],
+        Tags=[DRILL_TAG],
+    )
+    return [
+        f"aws rds wait db-instance-available --db-instance-identifier {target}-1",
+        f"Check the data: connect to {target} with the stack's database secret (same user and "
+        "password as at snapshot time) from a task in the VPC, e.g. ECS Exec into the web task "
+        "and psql; count rows in traces, observations and users.",
+        f"Delete the copy: aws rds delete-db-instance --db-instance-identifier {target}-1 && "
+        f"aws rds delete-db-cluster --db-cluster-identifier {target} --skip-final-snapshot",
+    ]
+
+
+def latest_recovery_point(backup: Any, resource_arn: str) -> dict[str, Any]:
+    """The newest completed AWS Backup recovery point of ``resource_arn``."""
+    return _newest(
+        backup.get_paginator("list_recovery_points_by_resource").paginate(ResourceArn=resource_arn),
+        "RecoveryPoints",
+        "COMPLETED",
+        "CreationDate",
+        f"{resource_arn} has no completed recovery point yet: the first daily backup runs "
+        "at backup.hour_utc (or start one: AWS Backup console > Create on-demand backup).",
+    )
+
+
+def restore_efs(
+    backup: Any, file_system_arn: str, role_arn: str, suffix: str, dry_run: bool
+) -> list[str]:
+    """Starts a restore of the newest recovery point into a new file system."""
+    point = latest_recovery_point(backup, file_system_arn)
+    file_system_id = file_system_arn.rsplit("/", 1)[-1]
+    print(
+        f"EFS: {point['RecoveryPointArn']} ({point['CreationDate']:%Y-%m-%d %H:%M} UTC) "
+        "-> new file system"
+    )
+    if dry_run:
+        return []
+    job = backup.start_restore_job(
+        RecoveryPointArn=point["RecoveryPointArn"],
+        IamRoleArn=role_arn,
+        ResourceType="EFS",
+        Metadata={
+            "file-system-id": file_system_id,
+            "newFileSystem": "true",
+            "Encrypted": "true",
+            "PerformanceMode": "generalPurpose",
+            "CreationToken": f"langfuse-drill-{suffix}",
+        },
+    )
+    job_id = job["RestoreJobId"]
+    return [
+        f"aws backup describe-restore-job --restore-job-id {job_id} "
+        "(wait for COMPLETED; CreatedResourceArn is the new file system)",
+        "Check the data: mount the new file system from a one-off task in the VPC and list "
+        "/clickhouse (store/, metadata/); its size should match the source's.",
+        "Delete the copy: aws efs delete-file-system --file-system-id <new id> (after deleting "
+        "its mount targets, if you made any).",
+    ]
+
+
+def run(session: Any, stack: str, dry_run: bool, now: datetime | None = None) -> list[str]:
+    """The whole drill with clients from ``session``; returns the steps left."""
+    stores = find_stores(session.client("cloudformation"), stack)
+    suffix = f"{now or datetime.now(UTC):%Y%m%d%H%M}"
+    steps: list[str] = []
+    if stores.cluster_id is None and stores.file_system_id is None:
+        raise DrillError(f"Stack {stack} has no Aurora cluster and no EFS file system.")
+    if stores.cluster_id is not None:
+        steps += restore_aurora(session.client("rds"), stores.cluster_id, suffix, dry_run)
+    if stores.file_system_id is not None:
+        if stores.restore_role_arn is None:
+            raise DrillError(
+                f"Stack {stack} has no {RESTORE_ROLE_OUTPUT} output: backups are off "
+                "(backup.enabled: false), so there is no recovery point to restore."
+            )
+        identity = session.client("sts").get_caller_identity()
+        arn = (
+            f"arn:aws:elasticfilesystem:{session.region_name}:{identity['Account']}:"
+            f"file-system/{stores.file_system_id}"
+        )
+        steps += restore_efs(
+            session.client("backup"), arn, stores.restore_role_arn, suffix, dry_run
+        )
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the drill and print the steps left; exit 1 with a reason when it cannot."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("stack", help="the main stack, e.g. Langfuse-prod")
+    parser.add_argument("--region", required=True, help="the environment's region")
+    parser.add_argument("--dry-run", action="store_true", help="only say what would be restored")
+    args = parser.parse_args(argv)
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    started = time.monotonic()
+    try:
+        steps = run(boto3.Session(region_name=args.region), args.stack, args.dry_run)
+    except DrillError as error:
+        print(f"Restore drill stopped: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"Restore drill stopped: {error}\nLog in first (aws sso login, or set AWS_PROFILE) "
+            "with a role that may read the stack and restore (rds, backup, iam:PassRole).",
+            file=sys.stderr,
+        )
+        return 1
+    if args.dry_run:
+        print("Dry run: nothing was restored.")
+        return 0
+    print(f"Restores started in {time.monotonic() - started:.0f} s. Steps left:")
+    for number, step in enumerate(steps, 1):
+        print(f"  {number}. {step}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""synth, check, diff, plan, deploy, destroy, bootstrap: what each hands the pinned CDK CLI.
+
+A stand-in CDK CLI records its arguments and, for ``synth``, writes a cloud assembly where
+``--output`` says (the layout of https://docs.aws.amazon.com/cdk/v2/guide/apps.html#apps-cloud-assembly:
+manifest.json naming each stack's templateFile and environment). Validation (cdk-nag, Control
+Tower rules, CloudFormation validation) is asked for with the CDK context ``validate=true``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from langfuse_aws.cli import app as app_module
+from langfuse_aws.cli import lifecycle, target
+
+FAKE_CDK = f"""#!{sys.executable}
+import json, os, pathlib, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_CDK_CALLS"], "a") as calls:
+    calls.write(json.dumps(args) + "\\n")
+if args[0] == "synth":
+    if os.environ.get("FAKE_CDK_FAIL"):
+        sys.exit("Error: something the app raised")
+    out = pathlib.Path(args[args.index("--output") + 1])
+    out.mkdir(parents=True)
+    (out / "Langfuse-tt.template.json").write_text(os.environ["FAKE_CDK_TEMPLATE"])
+    (out / "manifest.json").write_text(json.dumps({{"artifacts": {{"Langfuse-tt": {{
+        "type": "aws:cloudformation:stack", "environment": "aws://unknown-account/eu-west-1",
+        "properties": {{"templateFile": "Langfuse-tt.template.json"}}}}}}}}))
+    if "validate=true" in args:
+        (out / "validation-report.json").write_text('{{"pluginReports": []}}')
+"""
+
+
+def bucket(name: str) -> str:
+    """A template with one retained bucket; BucketName is create-only (AWS::S3::Bucket schema),
+    so a new name replaces the bucket."""
+    return json.dumps(
+        {
+            "Resources": {
+                "Data": {
+                    "Type": "AWS::S3::Bucket",
+                    "DeletionPolicy": "Retain",
+                    "Properties": {"BucketName": name},
+                }
+            }
+        }
+    )
+
+
+@pytest.fixture
+def cdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The stand-in CLI in place of the pinned one; returns the file of its recorded calls."""
+    fake = tmp_path / "cdk"
+    fake.write_text(FAKE_CDK)
+    fake.chmod(0o755)
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("FAKE_CDK_CALLS", str(calls))
+    monkeypatch.setenv("FAKE_CDK_TEMPLATE", bucket("langfuse-a"))
+    monkeypatch.setattr(target, "cdk_executable", lambda: fake)
+    monkeypatch.setattr(lifecycle, "cdk_executable", lambda: fake)
+    (tmp_path / "tt.yaml").write_text("name: tt\nregion: eu-west-1\n")
+    monkeypatch.chdir(tmp_path)
+    return calls
+
+
+def recorded(calls: Path) -> list[list[str]]:
+    return [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app_module.app, list(args), terminal_width=200)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_synth_builds_the_package_app_offline_into_the_state_directory(
+    cdk: Path, tmp_path: Path
+) -> None:
+    code, output = invoke("synth", "tt")
+    assert code == 0, output
+    ((*synth,),) = recorded(cdk)
+    assert synth[0] == "synth"
+    assert synth[synth.index("--app") + 1] == f'"{sys.executable}" -m langfuse_aws.cdk_app'
+    assert f"config={tmp_path / 'tt.yaml'}" in synth
+    assert "--no-lookups" in synth
+    assert "validate=true" not in synth
+    assert (tmp_path / ".langfuse-aws" / "tt" / "assembly" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "validates"),
+    [
+        ("synth", False),
+        ("diff", False),
+        ("plan", False),
+        ("bootstrap", False),
+        ("check", True),
+        ("deploy", True),
+    ],
+)
+def test_only_check_and_deploy_run_the_validators(
+    cdk: Path, tmp_path: Path, command: str, validates: bool
+) -> None:
+    record = tmp_path / ".langfuse-aws" / "tt" / "deployed"
+    record.mkdir(parents=True)  # a deploy record, so plan and deploy need no AWS
+    (record / "Langfuse-tt.template.json").write_text(bucket("langfuse-a"))
+    (record / "manifest.json").write_text(
+        json.dumps(
+            {
+                "artifacts": {
+                    "Langfuse-tt": {
+                        "type": "aws:cloudformation:stack",
+                        "environment": "aws://unknown-account/eu-west-1",
+                        "properties": {"templateFile": "Langfuse-tt.template.json"},
+                    }
+                }
+            }
+        )
+    )
+    code, output = invoke(command, "tt")
+    assert code == 0, output
+    synth = recorded(cdk)[0]
+    assert synth[0] == "synth"
+    assert ("validate=true" in synth) is validates
+    assembly = str(tmp_path / ".langfuse-aws" / "tt" / "assembly")
+    for call in recorded(cdk)[1:]:  # every later CDK command works on that exact assembly
+        assert call[call.index("--app") + 1] == assembly
+
+
+def test_deploy_refuses_data_loss_then_records_what_it_deployed(
+    cdk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("synth", "tt")[0] == 0  # what runs now: the record of an earlier deploy
+    state = tmp_path / ".langfuse-aws" / "tt"
+    (state / "deployed").mkdir(parents=True, exist_ok=True)
+    for name in ("manifest.json", "Langfuse-tt.template.json"):
+        (state / "deployed" / name).write_text((state / "assembly" / name).read_text())
+    cdk.unlink()
+    monkeypatch.setenv("FAKE_CDK_TEMPLATE", bucket("langfuse-b"))  # the bucket is replaced
+
+    code, output = invoke("deploy", "tt")
+    assert code == 1
+    assert "DATA LOSS: Langfuse-tt/Data (AWS::S3::Bucket) replaced" in output
+    assert "--allow-data-loss" in output
+    assert [c[0] for c in recorded(cdk)] == ["synth"]  # nothing deployed
+
+    code, output = invoke("deploy", "tt", "--allow-data-loss")
+    assert code == 0, output
+    assert recorded(cdk)[-1][:4] == ["deploy", "--app", str(state / "assembly"), "--all"]
+    assert "langfuse-b" in (state / "deployed" / "Langfuse-tt.template.json").read_text()
+    assert invoke("plan", "tt")[0] == 0  # the new record is the base now
+
+
+def test_a_failed_synth_is_one_line_and_keeps_the_last_assembly(
+    cdk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("synth", "tt")[0] == 0
+    monkeypatch.setenv("FAKE_CDK_FAIL", "1")
+    code, output = invoke("synth", "tt")
+    assert code == 1
+    (line,) = output.strip().splitlines()
+    assert "something the app raised" in line and "synth.log" in line
+    assert (tmp_path / ".langfuse-aws" / "tt" / "assembly" / "manifest.json").is_file()
