@@ -1067,6 +1067,34 @@ MUTATIONS = [
         '"cli/*.md"',
         ("tests/test_wheel.py",),
     ),
+    Mutation(
+        "validators: CloudFormation validation runs with the others",
+        SRC + "compliance/checks.py",
+        "        plugins.append(CloudFormationValidatePlugin())\n",
+        "        pass\n",
+        ("tests/test_validators.py", "-k", "each_validators_finding"),
+    ),
+    Mutation(
+        "validators: validate=false runs none",
+        SRC + "compliance/validators.py",
+        '    if text in ("", "false"):\n        return ()\n',
+        '    if text in ("", "false"):\n        return VALIDATORS\n',
+        ("tests/test_validators.py", "-k", "context_forms"),
+    ),
+    Mutation(
+        "validators: a re-synth of the same config keeps its validation record",
+        SRC + "validated_assembly.py",
+        "        or name.endswith(NOT_DEPLOYED_SUFFIX)\n",
+        "        or False\n",
+        ("tests/test_validators.py", "-k", "resynth"),
+    ),
+    Mutation(
+        "validators: make deploy validates once per assembly",
+        "Makefile",
+        "\t@$(PY) scripts/validated.py check $(OUT) || $(MAKE) --no-print-directory synth VALIDATE=true\n",
+        "\t@$(MAKE) --no-print-directory synth VALIDATE=true\n",
+        ("tests/test_validators.py", "-k", "validates_once"),
+    ),
 ]
 
 

@@ -498,7 +498,7 @@ def test_a_stack_that_does_not_exist_says_deploy_first(
     code, output = smoke_environment(tmp_path, monkeypatch, client)
     assert code == 1
     assert "Langfuse-tt is not deployed in eu-west-1" in output
-    assert "make deploy ENV=tt" in output
+    assert "langfuse-aws deploy tt" in output
     assert "Log in" not in output
     assert "Traceback" not in output
 

@@ -66,7 +66,7 @@ def aws_advice(error: Exception) -> str:
     if code == "ValidationError" and "does not exist" in str(error):
         return (
             f"{error}\nThe stack is not deployed in that region: deploy the environment first "
-            "(make deploy ENV=<name>), or check `region` in its YAML and the account of your "
+            "(langfuse-aws deploy <env>), or check `region` in its YAML and the account of your "
             "credentials."
         )
     if code in CREDENTIAL_ERROR_CODES or isinstance(

@@ -142,7 +142,7 @@ class Smoke:
         with the database down)."""
         status, body = self.client.request(self.base + DATABASE_HEALTH)
         state = str((json_body(body) or {}).get("status", body[:80].decode(errors="replace")))
-        fix = "web is not up: see `make status` and the web logs (WebLogsCommand output)"
+        fix = "web is not up: see `langfuse-aws status` and the web logs (WebLogsCommand output)"
         if state == "Database not available":
             fix = POSTGRES_FIX
         self.add("health", status == 200, f"{DATABASE_HEALTH}: {status} {state}", fix)
@@ -238,7 +238,7 @@ def target_from_stack(
         if error_code(error) == "ValidationError" and "does not exist" in str(error):
             raise TargetError(
                 f"{stack_name} is not deployed in {config.region} (the region in its YAML): "
-                f"deploy it first (make deploy ENV={config.name}), or check the region and "
+                f"deploy it first (langfuse-aws deploy {config.name}), or check the region and "
                 "the account of your credentials."
             ) from error
         raise
