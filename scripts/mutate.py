@@ -1007,8 +1007,8 @@ MUTATIONS = [
     Mutation(
         "front door: deploy validates the exact assembly",
         SRC + "cli/lifecycle.py",
-        "    target = synthesized(env, state_dir, validate=True)\n    if planned_changes(",
-        "    target = synthesized(env, state_dir)\n    if planned_changes(",
+        "    if not is_validated(target.assembly):  # validators once per assembly content\n",
+        "    if False:\n",
         ("tests/test_cli_lifecycle.py", "-k", "validators"),
     ),
     Mutation(
@@ -1094,6 +1094,13 @@ MUTATIONS = [
         "\t@$(PY) scripts/validated.py check $(OUT) || $(MAKE) --no-print-directory synth VALIDATE=true\n",
         "\t@$(MAKE) --no-print-directory synth VALIDATE=true\n",
         ("tests/test_validators.py", "-k", "validates_once"),
+    ),
+    Mutation(
+        "front door: deploy skips the validators for content that passed them",
+        SRC + "cli/target.py",
+        "    elif state.assembly.exists():\n        carry_record(state.assembly, new)\n",
+        "",
+        ("tests/test_cli_lifecycle.py", "-k", "content_once"),
     ),
 ]
 

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+from rich.console import Console
 from typer.testing import CliRunner
 
 from langfuse_aws.cli import app as app_module
@@ -196,6 +197,8 @@ def test_cli_exits_1_and_prints_the_fix(
     config = tmp_path / "tt.yaml"
     config.write_text(f"name: tt\nregion: {REGION}\n")
     monkeypatch.setattr(app_module, "boto3_clients", lambda: clients)
+    # A terminal wide enough that the table does not wrap the fix across lines.
+    monkeypatch.setattr(app_module, "console", Console(width=400))
     result = CliRunner().invoke(app_module.app, ["doctor", str(config)])
     assert result.exit_code == 1
     assert "FAIL" in result.output

@@ -9,6 +9,7 @@ Tower rules, CloudFormation validation) is asked for with the CDK context ``vali
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -125,12 +126,50 @@ def test_only_check_and_deploy_run_the_validators(
     )
     code, output = invoke(command, "tt")
     assert code == 0, output
-    synth = recorded(cdk)[0]
-    assert synth[0] == "synth"
-    assert ("validate=true" in synth) is validates
+    synths = [call for call in recorded(cdk) if call[0] == "synth"]
+    assert synths
+    assert any("validate=true" in synth for synth in synths) is validates
     assembly = str(tmp_path / ".langfuse-aws" / "tt" / "assembly")
-    for call in recorded(cdk)[1:]:  # every later CDK command works on that exact assembly
-        assert call[call.index("--app") + 1] == assembly
+    for call in recorded(cdk):  # every other CDK command works on that exact assembly
+        if call[0] != "synth":
+            assert call[call.index("--app") + 1] == assembly
+
+
+def deployed_before(tmp_path: Path) -> Path:
+    """A deploy record of the stand-in's template, so plan and deploy need no AWS."""
+    assert invoke("synth", "tt")[0] == 0
+    state = tmp_path / ".langfuse-aws" / "tt"
+    shutil.copytree(state / "assembly", state / "deployed", dirs_exist_ok=True)
+    return state / "deployed"
+
+
+def test_deploy_validates_each_assembly_content_once(cdk: Path, tmp_path: Path) -> None:
+    """The validators run once on what is deployed; deploying the same content again (the
+    assembly's content hash is unchanged) skips them."""
+    record = deployed_before(tmp_path)
+
+    def validating_synths() -> int:
+        return sum(1 for call in recorded(cdk) if call[0] == "synth" and "validate=true" in call)
+
+    assert invoke("deploy", "tt")[0] == 0
+    assert validating_synths() == 1
+    assert record.is_dir()
+    assert invoke("deploy", "tt")[0] == 0
+    assert validating_synths() == 1  # same content: no second validation
+
+
+def test_deploy_validates_again_when_the_content_changes(
+    cdk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed_before(tmp_path)
+
+    def validating_synths() -> int:
+        return sum(1 for call in recorded(cdk) if call[0] == "synth" and "validate=true" in call)
+
+    assert invoke("deploy", "tt")[0] == 0
+    monkeypatch.setenv("FAKE_CDK_TEMPLATE", bucket("langfuse-c"))
+    assert invoke("deploy", "tt", "--allow-data-loss")[0] == 0
+    assert validating_synths() == 2
 
 
 def test_deploy_refuses_data_loss_then_records_what_it_deployed(
@@ -148,7 +187,7 @@ def test_deploy_refuses_data_loss_then_records_what_it_deployed(
     assert code == 1
     assert "DATA LOSS: Langfuse-tt/Data (AWS::S3::Bucket) replaced" in output
     assert "--allow-data-loss" in output
-    assert [c[0] for c in recorded(cdk)] == ["synth"]  # nothing deployed
+    assert {c[0] for c in recorded(cdk)} == {"synth"}  # nothing deployed
 
     code, output = invoke("deploy", "tt", "--allow-data-loss")
     assert code == 0, output

@@ -18,6 +18,7 @@ import typer
 
 from .. import plan as plan_module
 from .. import restore_drill
+from ..validated_assembly import is_validated
 from .cdk_cli import cdk_environment, cdk_executable
 from .common import EnvArgument, StateDirOption, console, fail, reported_errors
 from .feedback import step
@@ -142,7 +143,10 @@ def deploy(
 ) -> None:
     """Validate the exact assembly, refuse data loss (see plan), deploy every stack, and keep
     the assembly as the environment's deploy record (needs credentials)."""
-    target = synthesized(env, state_dir, validate=True)
+    target = synthesized(env, state_dir)
+    assert target.assembly is not None
+    if not is_validated(target.assembly):  # validators once per assembly content
+        target = synthesized(env, state_dir, validate=True)
     if planned_changes(target, None, state_dir) and not allow_data_loss:
         fail(
             "Not deployed: data would be lost (DATA LOSS above). Undo the change, or run "

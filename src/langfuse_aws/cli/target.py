@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import ConfigError, load_config
 from ..config.models import EnvironmentConfig
+from ..validated_assembly import carry_record, mark_validated
 from .cdk_cli import app_command, cdk_environment, cdk_executable
 from .feedback import step
 from .state import EnvironmentState, is_fresh, record_assembly, state_for
@@ -171,6 +172,10 @@ def synthesize(target: Target, state_dir: Path | None = None, *, validate: bool 
                 f"{len(found)} validator findings in {target.config.name} (first: {found[0]}): "
                 f"fix them or acknowledge each with a reason; all are in {new / REPORT}."
             )
+    if validate:
+        mark_validated(new)
+    elif state.assembly.exists():
+        carry_record(state.assembly, new)
     shutil.rmtree(state.assembly, ignore_errors=True)
     new.rename(state.assembly)
     record_assembly(state, target.path)
