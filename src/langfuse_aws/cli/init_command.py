@@ -38,7 +38,7 @@ def init(
         str | None,
         typer.Option(
             help="Your own host name, e.g. langfuse.example.com. Default: none "
-            "(CloudFront's https://<id>.cloudfront.net)."
+            "(CloudFront's https://dxxxx.cloudfront.net)."
         ),
     ] = None,
     zone_id: Annotated[
