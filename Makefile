@@ -18,7 +18,7 @@ CDK_FLAGS := --no-notices --no-version-reporting $(if $(CONFIG),-c config=$(CONF
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit schema bench compliance diff deploy destroy clean doctor smoke status cost diagram
+.PHONY: setup setup-synth setup-checkov synth bootstrap plan mutate test check lint typecheck unit test-fast schema bench compliance diff deploy destroy clean doctor smoke status cost diagram
 
 CHECKOV_VENV := .venv-checkov
 
@@ -107,8 +107,15 @@ lint: setup-synth
 typecheck: setup-synth
 	$(PY) -m mypy
 
+# Every test (the gate's layer): two processes (pytest-xdist) share the work; each environment
+# is still synthesized once per run (tests/conftest.py).
 unit: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
+
+# The inner loop, well under a minute: every test but the `slow` ones, which need a
+# synthesized environment or run a tool (tests/conftest.py marks them). No checkov venv needed.
+test-fast: setup-synth
+	$(PY) -m pytest -m "not slow" -n auto
 
 # The whole gate: lint, types, unit + template tests, cfn-lint, cdk-nag, logical-id locks.
 test: lint typecheck unit

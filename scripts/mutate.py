@@ -1102,6 +1102,20 @@ MUTATIONS = [
         "",
         ("tests/test_cli_lifecycle.py", "-k", "content_once"),
     ),
+    Mutation(
+        "fast: make test-fast leaves out every test that needs a synthesized environment",
+        "tests/conftest.py",
+        "            item.add_marker(SLOW)\n",
+        "            pass\n",
+        ("tests/test_markers.py",),
+    ),
+    Mutation(
+        "fast: a test that reaches synthesized() without the slow mark fails and says to add it",
+        "tests/conftest.py",
+        "    if _RUNNING and _RUNNING[-1].get_closest_marker(SLOW) is None:\n",
+        "    if False:\n",
+        ("tests/test_markers.py",),
+    ),
 ]
 
 

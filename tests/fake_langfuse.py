@@ -304,7 +304,8 @@ def serve(state: FakeLangfuse, context: Any = None) -> Iterator[FakeLangfuse]:
         server.socket = context.wrap_socket(server.socket, server_side=True)
     scheme = "https" if context else "http"
     state.base = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, on every test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield state

@@ -72,7 +72,6 @@ def synthesize(config_path: Path) -> SynthesizedEnvironment:
         env=dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20"),
         capture_output=True,
         text=True,
-        timeout=600,
         check=False,
     )
     if result.returncode != 0:

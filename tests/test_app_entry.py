@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -19,10 +21,11 @@ def run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProc
         JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
     )
     return subprocess.run(
-        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True
     )
 
 
+@pytest.mark.slow  # runs app.py in a subprocess, as the CDK CLI does
 def test_bad_config_is_reported_without_a_stack_trace(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nregion: eu-west-1\nedge: {mode: alb}\n")
@@ -34,6 +37,7 @@ def test_bad_config_is_reported_without_a_stack_trace(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+@pytest.mark.slow  # runs app.py in a subprocess, as the CDK CLI does
 def test_unknown_environment_names_the_known_ones(tmp_path: Path) -> None:
     result = run_app(tmp_path, {"env": "nope"})
     assert result.returncode == 1
@@ -41,6 +45,7 @@ def test_unknown_environment_names_the_known_ones(tmp_path: Path) -> None:
     assert "dev, example, prod" in result.stderr
 
 
+@pytest.mark.slow  # synthesizes the example
 def test_env_context_selects_the_config(tmp_path: Path) -> None:
     result = run_app(tmp_path, {"env": "dev"})
     assert result.returncode == 0, result.stderr

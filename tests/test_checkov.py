@@ -32,7 +32,7 @@ def checkov_results() -> list[dict[str, Any]]:
     result = subprocess.run(
         [str(CHECKOV), "-d", str(folder), "--framework", "cloudformation", "--quiet", "--compact",
          "-o", "json", "--skip-download"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert result.stdout, result.stderr
     report = json.loads(result.stdout)

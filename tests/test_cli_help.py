@@ -72,6 +72,7 @@ def test_bad_config_is_reported_not_raised(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # runs the CDK CLI's synth
 def test_without_an_assembly_the_command_synthesizes_with_the_cdk_cli(tmp_path: Path) -> None:
     """`langfuse-aws diagram ENV` synthesizes itself (the pinned CDK CLI, offline) into the
     environment's state directory, named after the environment."""

@@ -437,7 +437,6 @@ def test_missing_ca_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout

@@ -75,6 +75,7 @@ def _synthesize(region: str, outdir: Path) -> dict[str, Any]:
     return template
 
 
+@pytest.mark.slow  # synthesizes a whole environment
 def test_an_opt_in_region_deploys_cloudfront_without_standard_logs(tmp_path: Path) -> None:
     """af-south-1 (Cape Town): the distribution names no log bucket, the load balancer still
     logs every request CloudFront forwards, and cdk-nag (AwsSolutions-CFR3) and Control Tower

@@ -27,6 +27,7 @@ def test_every_assembly_has_a_clean_report_from_both_plugins(
     assert violations(any_env.outdir) == []
 
 
+@pytest.mark.slow  # synthesizes and runs cfn-guard
 def test_an_acknowledged_finding_does_not_hide_the_others(tmp_path: Path) -> None:
     """cfn-guard's trap: with one finding acknowledged, synth succeeds although another
     remains; the report still lists it, and make synth's report check fails on it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cfnlint.api import ManualArgs, lint
 
 from langfuse_aws.compliance.report import acknowledgements, render_report
@@ -35,6 +36,7 @@ def test_cdk_nag_reports_no_unacknowledged_finding(any_env: SynthesizedEnvironme
     assert violations == []
 
 
+@pytest.mark.slow  # synthesizes with cdk-nag
 def test_cdk_nag_fails_synth_on_a_finding(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The gate can fail: an unencrypted, unlogged bucket must stop synthesis."""
     import pytest

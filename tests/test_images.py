@@ -175,6 +175,7 @@ def pulled(
     return uris, template
 
 
+@pytest.mark.slow  # synthesizes two environments
 def test_langfuse_comes_from_ghcr_by_default_and_dockerhub_stays_selectable() -> None:
     assert pulled(LangfuseConfig(), None)[0] == {
         "Web": "ghcr.io/langfuse/langfuse:4.38.0",

@@ -25,7 +25,6 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
         check=False,
     )
 
@@ -83,7 +82,6 @@ def cli_options(command: str) -> frozenset[str]:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
         check=True,
     )
     found = set()

@@ -29,7 +29,7 @@ def planned_setup(target: str, changed: str, tmp_path: Path) -> list[str]:
     result = subprocess.run(
         ["make", "--no-print-directory", "-n", "-W", changed, target,
          f"UV_VENV={tmp_path / 'no-uv-yet'}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
@@ -87,7 +87,7 @@ def test_compiled_bytecode_is_what_python_loads(tmp_path: Path) -> None:
     broken.write_text("def (:\n")
     result = subprocess.run(
         [sys.executable, str(COMPILE), str(tmp_path / "site-packages")],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     for source in good:
@@ -102,7 +102,7 @@ def test_compiled_bytecode_is_what_python_loads(tmp_path: Path) -> None:
 def test_compile_of_a_missing_folder_is_one_clear_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(COMPILE), str(tmp_path / "nowhere")],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

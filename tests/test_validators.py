@@ -56,7 +56,6 @@ def run_app(
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
         check=False,
     )
 
@@ -74,6 +73,7 @@ def test_context_forms() -> None:
         requested_validators("yes")
 
 
+@pytest.mark.slow  # runs the app in a subprocess
 def test_a_bad_validate_value_is_one_clear_line(tmp_path: Path) -> None:
     result = run_app(tmp_path, {"env": "example", "validate": "maybe"})
     assert result.returncode == 1
@@ -83,6 +83,7 @@ def test_a_bad_validate_value_is_one_clear_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "manifest.json").exists()
 
 
+@pytest.mark.slow  # synthesizes with each validator
 def test_validating_synth_fails_on_each_validators_finding(tmp_path: Path) -> None:
     """An open bucket breaks cdk-nag AwsSolutions-S1 (server access logs off,
     https://github.com/cdklabs/cdk-nag/blob/main/RULES.md) and Control Tower CT.S3.PR.2
@@ -106,6 +107,7 @@ def test_validating_synth_fails_on_each_validators_finding(tmp_path: Path) -> No
     assert any(p == "CloudFormation Validate" and where == "Bad/Queue" for p, _, where in found)
 
 
+@pytest.mark.slow  # synthesizes in a subprocess
 def test_plain_synth_runs_no_validator(tmp_path: Path) -> None:
     """The same invalid stack synthesizes without `validate`: nothing checked, no report."""
     result = run_app(tmp_path, {"env": "example"}, bad=True)
@@ -124,7 +126,6 @@ def plain_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20"),
         capture_output=True,
         text=True,
-        timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -224,7 +225,6 @@ def make_deploy(tmp_path: Path, example: SynthesizedEnvironment, **fake: str) ->
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
         check=False,
     )
     calls = log.read_text().splitlines() if log.exists() else []

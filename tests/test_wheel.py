@@ -23,15 +23,16 @@ import pytest
 
 from synth import REPO
 
+# Builds the wheel and installs it into a fresh venv: the slow layer.
+pytestmark = pytest.mark.slow
+
 NAME = "wheel"
 
 
-def run(command: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``command``; its output is part of any failure."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the venv's code
-    result = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
