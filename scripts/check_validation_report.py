@@ -8,38 +8,10 @@ remain, so the exit code alone does not tell. This reads every plugin's report i
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
-REPORT = "validation-report.json"
-
-
-def violations(assembly: Path) -> list[str]:
-    """One line per violating resource of every plugin (empty when the report is clean)."""
-    path = assembly / REPORT
-    if not path.exists():
-        return [f"{path}: missing; the compliance plugins did not run"]
-    report: dict[str, Any] = json.loads(path.read_text())
-    lines = []
-    for plugin in report.get("pluginReports", []):
-        for violation in plugin.get("violations", []):
-            for where in _where(violation):
-                lines.append(
-                    f"{violation['ruleName']}: {where} ({violation.get('description', '')})"
-                )
-    return lines
-
-
-def _where(violation: dict[str, Any]) -> list[str]:
-    """The construct path of each resource a violation names (aws-cdk-lib writes
-    ``violatingConstructs``; the plugin protocol's own ``violatingResources`` name logical ids)."""
-    constructs = violation.get("violatingConstructs") or []
-    resources = violation.get("violatingResources") or []
-    found = [c.get("constructPath", "?") for c in constructs]
-    found += [r.get("resourceLogicalId", "?") for r in resources]
-    return found or ["?"]
+from langfuse_aws.validation_report import violations
 
 
 def main(argv: list[str]) -> int:

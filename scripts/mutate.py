@@ -358,7 +358,7 @@ MUTATIONS = [
     ),
     Mutation(
         "make synth fails on findings left in the validation report",
-        "scripts/check_validation_report.py",
+        SRC + "validation_report.py",
         "                lines.append(",
         "                lines.append if False else print(",
         ("tests/test_control_tower.py", "-k", "acknowledged_finding or clean_report"),

@@ -13,18 +13,13 @@ bucket in such a Region fails to deploy, so an environment there gets no log con
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from langfuse_aws.constructs.cloudfront_edge import delivers_standard_logs
-from synth import REPO
-
-sys.path.insert(0, str(REPO / "scripts"))
-
-from check_validation_report import violations
+from langfuse_aws.validation_report import violations
 
 # The opt-in Regions of the commercial partition (AWS General Reference, "AWS Regions").
 OPT_IN = [

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from langfuse_aws.config.models import ClickHouseFargateConfig
-from synth import REPO, SynthesizedEnvironment, task_container
-
-sys.path.insert(0, str(REPO / "scripts"))
-
-from check_validation_report import violations
+from langfuse_aws.validation_report import violations
+from synth import SynthesizedEnvironment, task_container
 
 
 def test_every_assembly_has_a_clean_report_from_both_plugins(

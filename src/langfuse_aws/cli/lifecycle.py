@@ -19,10 +19,11 @@ import typer
 from .. import plan as plan_module
 from .. import restore_drill
 from ..validated_assembly import is_validated
+from ..validation_report import violations
 from .cdk_cli import cdk_environment, cdk_executable
 from .common import EnvArgument, StateDirOption, console, fail, reported_errors
 from .feedback import step
-from .target import Target, load_target, synthesize, violations
+from .target import Target, load_target, synthesize
 
 CDK_FLAGS = ["--no-notices", "--no-version-reporting"]
 

@@ -12,11 +12,10 @@ from typing import Any
 from ..config import ConfigError, load_config
 from ..config.models import EnvironmentConfig
 from ..validated_assembly import carry_record, mark_validated
+from ..validation_report import REPORT, violations
 from .cdk_cli import app_command, cdk_environment, cdk_executable
 from .feedback import step
 from .state import EnvironmentState, is_fresh, record_assembly, state_for
-
-REPORT = "validation-report.json"
 
 
 class TargetError(Exception):
@@ -109,28 +108,6 @@ def read_assembly(target: Target, assembly: Path) -> Target:
             f"{assembly} holds no stack {expected}: it was synthesized from another config."
         )
     return Target(target.path, target.config, tuple(stacks), assembly)
-
-
-def violations(assembly: Path) -> list[str]:
-    """One line per resource the validators (cdk-nag, cfn-guard) found in ``assembly``."""
-    path = assembly / REPORT
-    if not path.exists():
-        return [f"{path}: missing; the validators did not run"]
-    report: dict[str, Any] = json.loads(path.read_text())
-    return [
-        f"{violation['ruleName']}: {where}"
-        for plugin in report.get("pluginReports", [])
-        for violation in plugin.get("violations", [])
-        for where in _where(violation)
-    ]
-
-
-def _where(violation: dict[str, Any]) -> list[str]:
-    """What a finding names: construct paths (aws-cdk-lib's report) or logical ids (the plugin
-    protocol's violatingResources)."""
-    found = [c.get("constructPath", "?") for c in violation.get("violatingConstructs") or []]
-    found += [r.get("resourceLogicalId", "?") for r in violation.get("violatingResources") or []]
-    return found or ["?"]
 
 
 def synthesize(target: Target, state_dir: Path | None = None, *, validate: bool = False) -> Target:
