@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from langfuse_aws.constructs.cloudfront_edge import delivers_standard_logs
+from langfuse_aws.constructs.edge.cloudfront import delivers_standard_logs
 from langfuse_aws.validation_report import violations
 
 # The opt-in Regions of the commercial partition (AWS General Reference, "AWS Regions").

@@ -31,7 +31,7 @@ from cfn_eval import evaluate, pseudo_parameters
 from cfn_graph import DependencyGraph
 from langfuse_aws.config import ConfigError, parse_config
 from langfuse_aws.config.models import LangfuseConfig, RegistryCacheConfig
-from langfuse_aws.constructs.images import ImageRef, ImageSource
+from langfuse_aws.constructs.compute.images import ImageRef, ImageSource
 from langfuse_aws.langfuse.contract import web_image, worker_image
 from synth import SynthesizedEnvironment, role_statements, task_container
 

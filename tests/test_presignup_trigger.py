@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from langfuse_aws.auth.presignup.handler import (
+from langfuse_aws.constructs.login.presignup.handler import (
     SignUpRefusedError,
     allowed_domains,
     check_sign_up,

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from langfuse_aws.auth.web_variables import access_environment
 from langfuse_aws.config.loader import build_config
+from langfuse_aws.langfuse.auth_variables import access_environment
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

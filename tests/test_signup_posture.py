@@ -20,11 +20,11 @@ import pytest
 import yaml
 
 from conftest import synthesized
-from langfuse_aws.auth.posture import who_can_sign_in
-from langfuse_aws.auth.web_variables import access_environment
 from langfuse_aws.cli.doctor import run_doctor
 from langfuse_aws.config import ConfigError, EnvironmentConfig
 from langfuse_aws.config.loader import build_config
+from langfuse_aws.config.posture import who_can_sign_in
+from langfuse_aws.langfuse.auth_variables import access_environment
 from synth import EXAMPLE_CONFIGS, FIXTURE_CONFIGS, SynthesizedEnvironment, task_container
 
 BASE: dict[str, Any] = {"name": "tt", "region": "eu-west-1"}

@@ -7,8 +7,7 @@ from constructs import Construct
 
 from .compliance.function_logs import FunctionLogRetention
 from .config.models import EnvironmentConfig
-from .constructs.log_retention import retention_days
-from .constructs.removal import DisposableLogGroups
+from .constructs.data.protection import DisposableLogGroups, retention_days
 from .stacks.edge_alarms_stack import EdgeAlarmsStack
 from .stacks.global_stack import GlobalStack, needs_global_stack
 from .stacks.langfuse_stack import LangfuseStack

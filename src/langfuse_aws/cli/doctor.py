@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..alarm_destination import NO_SUBSCRIBER_FIX, alarm_destination
-from ..auth.posture import who_can_sign_in
 from ..config.models import ClickHouseExternalConfig, EnvironmentConfig
+from ..config.posture import who_can_sign_in
 from .aws import Clients, error_code
 
 # The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).

@@ -13,9 +13,9 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from ..config.models import InitConfig, LangfuseConfig, TaskSize
-from ..constructs.clickhouse import ClickHouseEndpoint
-from ..constructs.images import ImageRef
-from ..constructs.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
+from ..constructs.compute.images import ImageRef
+from ..constructs.data.clickhouse import ClickHouseEndpoint
+from ..constructs.data.storage import EVENTS_PREFIX, EXPORTS_PREFIX, MEDIA_PREFIX
 from . import metrics
 
 WEB_IMAGE = "langfuse/langfuse"

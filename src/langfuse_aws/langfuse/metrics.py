@@ -20,7 +20,7 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from ..constructs.alarms import aws_metric
+from ..constructs.operations.alarms import aws_metric
 
 NAMESPACE = "Langfuse"
 PUBLISHING_VARIABLE = "ENABLE_AWS_CLOUDWATCH_METRIC_PUBLISHING"

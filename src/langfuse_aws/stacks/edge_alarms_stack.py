@@ -13,8 +13,8 @@ from constructs import Construct
 
 from ..alarm_destination import alarm_destination, existing_topic
 from ..config.models import EnvironmentConfig
-from ..constructs.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
-from ..constructs.waf import blocked_requests
+from ..constructs.edge.waf import blocked_requests
+from ..constructs.operations.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from .global_stack import GlobalRegionStack
 
 # CloudFront 5xx share (percent) that alarms, once a 5-minute period has enough requests for

@@ -7,10 +7,10 @@ from aws_cdk import aws_certificatemanager as acm
 from constructs import Construct
 
 from ..config.models import EnvironmentConfig
-from ..constructs.certificate import dns_validated_certificate
-from ..constructs.dns import hosted_zone
-from ..constructs.log_retention import retention_days
-from ..constructs.waf import WebAcl, WebAclProps
+from ..constructs.data.protection import retention_days
+from ..constructs.edge.certificate import dns_validated_certificate
+from ..constructs.edge.dns import hosted_zone
+from ..constructs.edge.waf import WebAcl, WebAclProps
 
 GLOBAL_REGION = "us-east-1"
 

@@ -7,30 +7,30 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from ..auth.login import LoginProps, wire_login
 from ..config.models import EnvironmentConfig
-from ..constructs.app_secrets import AppSecrets
-from ..constructs.backup import Backups
-from ..constructs.budget import CostBudget
-from ..constructs.cache import Cache
-from ..constructs.clickhouse import ClickHouseServerProps, clickhouse_for
-from ..constructs.cluster import ServiceCluster, namespace_name
-from ..constructs.database import DATABASE_NAME, Database
-from ..constructs.edge import Edge, EdgeProps
-from ..constructs.images import ImageSource
-from ..constructs.log_retention import retention_days
-from ..constructs.monitoring import (
+from ..constructs.compute.cluster import ServiceCluster, namespace_name
+from ..constructs.compute.images import ImageSource
+from ..constructs.compute.langfuse_service import LangfuseServicesProps, langfuse_services
+from ..constructs.data.backup import Backups
+from ..constructs.data.buckets import LogBucket
+from ..constructs.data.cache import Cache
+from ..constructs.data.clickhouse import ClickHouseServerProps, clickhouse_for
+from ..constructs.data.database import DATABASE_NAME, Database
+from ..constructs.data.protection import retention_days
+from ..constructs.data.secrets import AppSecrets, langfuse_setting_secrets
+from ..constructs.data.storage import Storage
+from ..constructs.edge.edge import Edge, EdgeProps
+from ..constructs.login.login import LoginProps, wire_login
+from ..constructs.network.network import Network
+from ..constructs.operations.budget import CostBudget
+from ..constructs.operations.monitoring import (
     ClickHouseWatch,
     MonitoredService,
     Monitoring,
     MonitoringProps,
 )
-from ..constructs.network import Network
-from ..constructs.office_hours import OfficeHours, ScheduledService
-from ..constructs.secret_refs import langfuse_setting_secrets
-from ..constructs.storage import LogBucket, Storage
+from ..constructs.operations.office_hours import OfficeHours, ScheduledService
 from ..langfuse import contract, metrics
-from ..langfuse.services import LangfuseServicesProps, langfuse_services
 from .global_stack import cognito_domain_name, web_acl_props
 from .outputs import add_alarm_destination, add_outputs
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 
 from ..alarm_destination import alarm_destination
-from ..auth.cognito import CognitoAuth
-from ..auth.posture import who_can_sign_in
-from ..auth.providers import callback_path
 from ..config.models import AuthConfig, EnvironmentConfig
+from ..config.posture import who_can_sign_in
+from ..constructs.login.cognito import CognitoAuth
 from ..langfuse import contract
+from ..langfuse.auth_variables import callback_path
 
 
 def add_outputs(

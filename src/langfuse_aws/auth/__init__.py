@@ -1,1 +1,0 @@
-"""Single sign-on: Amazon Cognito, federation into Cognito, and direct Langfuse providers."""
