@@ -4,7 +4,7 @@ Every setting an environment's YAML may hold, with its type, its default and the
 docstring (what it is, its default, why), so the page can never say something the models do not.
 The JSON Schema of ``EnvironmentConfig`` is the source: it carries the docstrings, the defaults
 and the alternatives of each block (``mode``, a provider's ``type``) exactly as the loader
-validates them. `tests/test_config_reference.py` checks that the committed page is current.
+validates them. `tests/config/test_config_reference.py` checks that the committed page is current.
 
     python scripts/write_config_reference.py [docs/configuration-reference.md]
 """

@@ -379,6 +379,23 @@ class EdgeBase(StrictModel):
         return False
 
     @property
+    def uses_cloudfront(self) -> bool:
+        """Whether CloudFront fronts the load balancer (its certificate, WAF and alarms then
+        live in us-east-1)."""
+        return False
+
+    @property
+    def internet_facing(self) -> bool:
+        """Whether the load balancer itself has a public address (alb mode only)."""
+        return False
+
+    @property
+    def clients_reach_load_balancer(self) -> bool:
+        """Whether users connect to the load balancer directly (alb and internal), so that its
+        security group, not only the WAF, holds the allow-list."""
+        return not self.uses_cloudfront
+
+    @property
     def allowed_networks(self) -> list[str]:
         """The allow-list as CIDR texts, in the YAML's order."""
         return [str(c) for c in self.allowed_cidrs]
@@ -413,6 +430,10 @@ class CloudFrontEdgeConfig(EdgeBase):
     price_class: Literal["100", "200", "All"] = "100"
     """CloudFront price class. Default 100 (North America and Europe edge locations)."""
 
+    @property
+    def uses_cloudfront(self) -> bool:
+        return True
+
 
 class AlbEdgeConfig(EdgeBase):
     """An internet-facing load balancer (HTTPS needs a domain)."""
@@ -426,6 +447,10 @@ class AlbEdgeConfig(EdgeBase):
     @property
     def plain_http(self) -> bool:
         return self.allow_insecure_http
+
+    @property
+    def internet_facing(self) -> bool:
+        return True
 
 
 class InternalEdgeConfig(EdgeBase):
@@ -974,3 +999,33 @@ class EnvironmentConfig(StrictModel):
     def retains_data(self) -> bool:
         """True unless the YAML declared the environment disposable."""
         return self.data_protection == "retain"
+
+    @property
+    def cognito_domain_name(self) -> str | None:
+        """auth.<app host> when the Cognito login page has a custom domain, else None."""
+        cognito = self.auth.cognito
+        if cognito is None or not cognito.custom_domain or self.edge.domain is None:
+            return None
+        return f"auth.{self.edge.domain.name}"
+
+    @property
+    def needs_global_stack(self) -> bool:
+        """Whether certificates or a web ACL must be made in us-east-1: CloudFront with a
+        domain or with WAF, or a Cognito custom domain (its certificate lives there)."""
+        cloudfront = self.edge.uses_cloudfront
+        return (
+            (cloudfront and self.edge.domain is not None)
+            or (cloudfront and self.waf.enabled)
+            or self.cognito_domain_name is not None
+        )
+
+    @property
+    def has_edge_alarms(self) -> bool:
+        """Whether CloudFront's alarms are made (in us-east-1, where its metrics are)."""
+        return self.monitoring.enabled and self.edge.uses_cloudfront
+
+    @property
+    def needs_us_east_1(self) -> bool:
+        """Whether any stack of the environment lives in us-east-1 (which must then be
+        bootstrapped and reachable), whatever the environment's own region."""
+        return self.needs_global_stack or self.has_edge_alarms

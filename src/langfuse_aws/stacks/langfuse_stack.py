@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+
 from constructs import Construct
 
 from ..config.models import EnvironmentConfig

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -12,8 +11,9 @@ from hypothesis import strategies as st
 
 from langfuse_aws.config import ConfigError, EnvironmentConfig, parse_config
 from langfuse_aws.config.errors import format_segment
+from synth import REPO
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+CONFIG_DIR = REPO / "config"
 EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted(CONFIG_DIR.glob("*.yaml"))]
 TOP_LEVEL = set(EnvironmentConfig.model_fields)
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from langfuse_aws.config.models import EnvironmentConfig
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "configuration-reference.md"
 # A provider's `type` is the tag of its tagged union (config/providers.py): each provider
 # model redeclares it as its own Literal, without a docstring of its own.

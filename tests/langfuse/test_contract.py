@@ -268,7 +268,7 @@ def test_nextauth_url_is_the_custom_domain(
 
 
 def test_web_and_worker_share_one_pinned_tag(example_env: SynthesizedEnvironment) -> None:
-    """Examples pull from ghcr.io by tag (tests/test_images.py covers Docker Hub, cache, digests)."""
+    """Examples pull from ghcr.io by tag (tests/constructs/compute/test_images.py covers Docker Hub, cache, digests)."""
     version = example_env.config.langfuse.version
     assert task_container(example_env, "Web")["Image"] == f"ghcr.io/langfuse/langfuse:{version}"
     assert (

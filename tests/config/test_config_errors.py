@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from langfuse_aws.config import ConfigError, EnvironmentConfig, load_config, parse_config
 from langfuse_aws.config.loader import build_config
+from synth import REPO
 
 BASE = "name: tt\nregion: eu-west-1\n"
 
@@ -529,7 +530,7 @@ def test_missing_saml_metadata_file(tmp_path: Path) -> None:
 
 
 def test_example_configs_are_valid() -> None:
-    root = Path(__file__).resolve().parents[1] / "config"
+    root = REPO / "config"
     names = {load_config(p).name for p in root.glob("*.yaml")}
     assert names == {"example", "dev", "prod"}
 
