@@ -51,7 +51,7 @@ $(UV_VENV)/.installed-$(UV_VERSION):
 # The bytecode is compiled once here (as pip would), with progress lines: each synth then
 # starts without compiling aws-cdk-lib again, even where PYTHONDONTWRITEBYTECODE is set.
 $(VENV)/.installed: pyproject.toml constraints.txt
-	@echo "Set-up of $(VENV): the first run downloads about 200 MB of pinned Python packages (aws-cdk-lib alone is 57 MB), unpacks them to about 1 GB and compiles them; it usually takes 1-3 minutes on 2 cores (the longer on a busy machine). Progress follows."
+	@echo "Set-up of $(VENV): the first run downloads about 450 MB of pinned Python packages (aws-cdk-lib 57 MB, the embedded ClickHouse the backup tests run 180 MB), unpacks them to about 2 GB and compiles them; it usually takes 1-3 minutes on 2 cores (the longer on a busy machine). Progress follows."
 	@$(MAKE) --no-print-directory $(UV_VENV)/.installed-$(UV_VERSION)
 	python3 -m venv $(VENV)
 	$(UV) pip install --python $(PY) -c constraints.txt -e '.[dev]'
@@ -150,8 +150,11 @@ ENV_NAME = $(eval ENV_NAME := $$(shell $(PY) scripts/environment_name.py $(CONFI
 DEPLOYED = $(DEPLOYED_DIR)/$(or $(ENV_NAME),$(error $(CONFIG_FILE): cannot read the environment's name; make synth says why))
 FROM ?=
 PLAN_BASE = $(if $(filter aws,$(FROM)),--deployed,$(if $(wildcard $(DEPLOYED)/manifest.json),$(DEPLOYED),--deployed))
+# CLICKHOUSE_RESTORE_FROM=<backup> states that ClickHouse's data moves to a new mode through
+# that backup (the newest complete one); see docs/clickhouse.md.
+PLAN_FLAGS := $(if $(CLICKHOUSE_RESTORE_FROM),--clickhouse-restore-from $(CLICKHOUSE_RESTORE_FROM))
 plan: synth
-	$(PY) scripts/plan.py $(PLAN_BASE) $(OUT)
+	$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) $(PLAN_FLAGS)
 
 # Refuses to go on when the plan finds data loss, unless ALLOW_DATA_LOSS=yes. A stack that
 # reads another's outputs (Fn::GetStackOutput) needs no second, forced deploy: a replaced
@@ -162,7 +165,7 @@ plan: synth
 # templates) and stops on any finding; deploying the same assembly again skips them.
 deploy: synth
 	@$(PY) scripts/validated.py check $(OUT) || $(MAKE) --no-print-directory synth VALIDATE=true
-	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
+	@$(PY) scripts/plan.py $(PLAN_BASE) $(OUT) $(PLAN_FLAGS) || [ "$(ALLOW_DATA_LOSS)" = "yes" ]
 	$(CDK) deploy --no-notices --no-version-reporting --app $(OUT) --all
 	rm -rf $(DEPLOYED) && mkdir -p $(DEPLOYED_DIR) && cp -r $(OUT) $(DEPLOYED)
 

@@ -2,8 +2,8 @@
 
 Every stack synthesized with CDK's default synthesizer needs its region bootstrapped: the
 template and its assets (Lambda code) are uploaded to the bootstrap bucket, and deploy checks
-the bootstrap version. A CloudFront environment has a us-east-1 stack (the WAF web ACL must
-live there), so us-east-1 needs bootstrapping even without a custom domain.
+the bootstrap version. An environment with a us-east-1 stack (CloudFront with a domain, WAF or
+alarms, or a Cognito custom domain: see langfuse_aws.naming) needs us-east-1 bootstrapped too.
 
     python scripts/bootstrap_targets.py cdk.out
 """

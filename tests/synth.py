@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 
 from langfuse_aws import load_config
 from langfuse_aws.config import EnvironmentConfig
+from langfuse_aws.naming import edge_alarms_stack_name, global_stack_name, main_stack_name
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIGS = sorted((REPO / "config").glob("*.yaml"))
@@ -86,9 +87,9 @@ def synthesize(config_path: Path) -> SynthesizedEnvironment:
         name: json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
         for name, artifact in stacks.items()
     }
-    main = f"Langfuse-{config.name}"
-    global_ = f"{main}-Global"
-    edge_alarms = f"{main}-EdgeAlarms"
+    main = main_stack_name(config.name)
+    global_ = global_stack_name(config.name)
+    edge_alarms = edge_alarms_stack_name(config.name)
     return SynthesizedEnvironment(
         config=config,
         outdir=outdir,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from langfuse_aws.naming import main_stack_name
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -49,4 +51,4 @@ def test_unknown_environment_names_the_known_ones(tmp_path: Path) -> None:
 def test_env_context_selects_the_config(tmp_path: Path) -> None:
     result = run_app(tmp_path, {"env": "dev"})
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "Langfuse-dev.template.json").is_file()
+    assert (tmp_path / "out" / f"{main_stack_name('dev')}.template.json").is_file()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from langfuse_aws.naming import stacks_of
 from synth import REPO, SynthesizedEnvironment
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -15,15 +16,13 @@ from bootstrap_targets import bootstrap_targets
 
 
 def test_every_stack_region_is_bootstrapped(any_env: SynthesizedEnvironment) -> None:
+    """Each stack's account/region, as langfuse_aws.naming lists them for the config (the
+    us-east-1 stacks exist only when the config needs them: tests/test_naming.py)."""
     targets = {env: set(stacks) for env, stacks in bootstrap_targets(any_env.outdir).items()}
     account = any_env.config.account or "unknown-account"
-    expected = {f"aws://{account}/{any_env.config.region}": {any_env.main_stack}}
-    if any_env.config.edge.mode == "cloudfront":
-        # The CLOUDFRONT-scope web ACL can only be created in us-east-1.
-        expected.setdefault(f"aws://{account}/us-east-1", set()).add(f"{any_env.main_stack}-Global")
-        if any_env.config.monitoring.enabled:
-            # CloudWatch raises an alarm only in its metric's region; CloudFront's is us-east-1.
-            expected[f"aws://{account}/us-east-1"].add(f"{any_env.main_stack}-EdgeAlarms")
+    expected: dict[str, set[str]] = {}
+    for place in stacks_of(any_env.config):
+        expected.setdefault(f"aws://{account}/{place.region}", set()).add(place.name)
     assert targets == expected
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from cfn_eval import evaluate, pseudo_parameters
 from cfn_graph import DependencyGraph
 from cfn_names import US_EAST_1, kept_resources, recreate_collisions, tags_of
+from langfuse_aws.naming import main_stack_name
 from synth import SynthesizedEnvironment
 
 IN_USE_REFUSED = {
@@ -170,12 +171,13 @@ def test_the_recreate_simulation_catches_a_kept_name_taken_again() -> None:
             "Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain"},
         }
     }
-    stacks = {"Langfuse-example": ("eu-west-1", template)}
+    stack = main_stack_name("example")
+    stacks = {stack: ("eu-west-1", template)}
     assert recreate_collisions(stacks) == [
-        "Langfuse-example/Vault: ('BackupVaultName',) = ('LangfuseexampleBackupVault2261AE39',)"
-        " is still held by the kept Langfuse-example/Vault",
-        "Langfuse-example/Secret: ('Name',) = ('langfuse-example-salt',) is still held by the "
-        "kept Langfuse-example/Secret",
+        f"{stack}/Vault: ('BackupVaultName',) = ('LangfuseexampleBackupVault2261AE39',)"
+        f" is still held by the kept {stack}/Vault",
+        f"{stack}/Secret: ('Name',) = ('langfuse-example-salt',) is still held by the "
+        f"kept {stack}/Secret",
     ]
     resources: dict[str, Any] = template["Resources"]
     resources["Vault"]["Properties"]["BackupVaultName"] = {

@@ -20,7 +20,8 @@ from synth import REPO, SynthesizedEnvironment, synthesize
 
 sys.path.insert(0, str(REPO / "scripts"))
 
-from plan import main, plan, stack_changes
+from langfuse_aws.clickhouse_move import clickhouse_moves
+from plan import assembly_templates, main, plan, stack_changes
 
 
 def variant(tmp_path_factory: pytest.TempPathFactory, extra: str) -> SynthesizedEnvironment:
@@ -55,6 +56,28 @@ def test_moving_clickhouse_out_deletes_its_file_system(
     kinds = {(c.kind, c.action) for c in lost}
     assert ("AWS::EFS::FileSystem", "deleted") in kinds
     assert main(["plan", str(example.outdir), str(external_clickhouse.outdir)]) == 1
+
+
+def test_moving_clickhouse_out_is_refused_as_a_clickhouse_move(
+    example: SynthesizedEnvironment,
+    external_clickhouse: SynthesizedEnvironment,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The synthesized templates themselves: mode fargate keeps its data on the EFS file
+    system ClickHouseData9DECA92C; with mode external that store is gone and the external
+    ClickHouse starts with none of it."""
+    old = assembly_templates(example.outdir)
+    new = assembly_templates(external_clickhouse.outdir)
+    (move,) = clickhouse_moves(old, new)
+    assert (move.stack, move.before.mode, move.after.mode) == (
+        example.main_stack,
+        "fargate",
+        "external",
+    )
+    assert move.before.store_id == "ClickHouseData9DECA92C"
+    assert clickhouse_moves(old, old) == []
+    assert main(["plan", str(example.outdir), str(external_clickhouse.outdir)]) == 1
+    assert "ClickHouse would start empty" in capsys.readouterr().err
 
 
 def test_a_settings_change_loses_nothing(

@@ -14,13 +14,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from langfuse_aws.naming import main_stack_name
 from synth import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 
 from plan import main
 
-STACK = "Langfuse-tt"
+STACK = main_stack_name("tt")
 REGION = "eu-west-1"
 
 

@@ -16,6 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from langfuse_aws.naming import main_stack_name
 from synth import REPO, SynthesizedEnvironment
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -23,7 +24,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from restore_drill import DrillError, find_stores, latest_cluster_snapshot, main, run
 
 REGION = "eu-west-1"
-STACK = "Langfuse-tt"
+STACK = main_stack_name("tt")
 CLUSTER = "langfuse-tt-database"
 FILE_SYSTEM = "fs-0123456789abcdef0"
 ROLE = "arn:aws:iam::123456789012:role/Langfuse-tt-BackupRole"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from langfuse_aws.compliance.validators import ValidateContextError, requested_validators
+from langfuse_aws.naming import main_stack_name
 from langfuse_aws.validated_assembly import content_hash
 from synth import REPO, SynthesizedEnvironment
 
@@ -159,7 +160,7 @@ def test_a_resynth_of_the_same_config_is_the_same_assembly(
     assert content_hash(plain_example) == content_hash(example.outdir)
     changed = plain_example.parent / "changed"
     shutil.copytree(plain_example, changed)
-    template = changed / "Langfuse-example.template.json"
+    template = changed / f"{main_stack_name('example')}.template.json"
     template.write_text(template.read_text().replace("Langfuse", "Langfusf", 1))
     assert content_hash(changed) != content_hash(plain_example)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from langfuse_aws.naming import main_stack_name
 from synth import REPO
 
 # Builds the wheel and installs it into a fresh venv: the slow layer.
@@ -136,7 +137,7 @@ def test_the_wheel_runs_the_whole_operator_path_outside_the_checkout(
     assert synth.returncode == 0, synth.stderr
     state = tmp_path / "config" / ".langfuse-aws" / NAME
     manifest = json.loads((state / "assembly" / "manifest.json").read_text())
-    assert f"Langfuse-{NAME}" in manifest["artifacts"]
+    assert main_stack_name(NAME) in manifest["artifacts"]
 
     # As after a deploy: the record is the deployed assembly, so the plan loses nothing.
     shutil.copytree(state / "assembly", state / "deployed")

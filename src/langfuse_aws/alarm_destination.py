@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config.models import EnvironmentConfig
+from .naming import GLOBAL_REGION
 
-GLOBAL_REGION = "us-east-1"
 NO_SUBSCRIBER_FIX = "set monitoring.emails or monitoring.topic_arn"
 
 

@@ -7,17 +7,14 @@ from constructs import Construct
 
 from .compliance.function_logs import FunctionLogRetention
 from .config.models import EnvironmentConfig
-from .constructs.data.protection import DisposableLogGroups, retention_days
+from .constructs.data.protection import DisposableLogGroups
+from .naming import edge_alarms_stack_name, global_stack_name, main_stack_name
 from .stacks.edge_alarms_stack import EdgeAlarmsStack
-from .stacks.global_stack import GlobalStack, needs_global_stack
+from .stacks.global_stack import GlobalStack
 from .stacks.langfuse_stack import LangfuseStack
+from .stacks.props import data_protection
 
 PROJECT_TAG = "langfuse-aws"
-
-
-def stack_name(cfg: EnvironmentConfig, suffix: str = "") -> str:
-    """Stable stack names: ``Langfuse-<env>``, ``-Global`` and ``-EdgeAlarms``."""
-    return f"Langfuse-{cfg.name}{suffix}"
 
 
 class LangfuseEnvironment:
@@ -29,12 +26,12 @@ class LangfuseEnvironment:
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         self.config = config
         self.global_stack: GlobalStack | None = None
-        if needs_global_stack(config):
-            self.global_stack = GlobalStack(scope, stack_name(config, "-Global"), config=config)
+        if config.needs_global_stack:
+            self.global_stack = GlobalStack(scope, global_stack_name(config.name), config=config)
         us_east_1 = self.global_stack
         self.main_stack = LangfuseStack(
             scope,
-            stack_name(config),
+            main_stack_name(config.name),
             config=config,
             cloudfront_certificate=us_east_1.cloudfront_certificate if us_east_1 else None,
             cognito_certificate=us_east_1.cognito_certificate if us_east_1 else None,
@@ -46,20 +43,20 @@ class LangfuseEnvironment:
             self.main_stack.add_stack_dependency(self.global_stack)
         self.edge_alarms_stack: EdgeAlarmsStack | None = None
         distribution = self.main_stack.distribution
-        if config.monitoring.enabled and distribution is not None:
+        if config.has_edge_alarms and distribution is not None:
             web_acl = us_east_1.web_acl if us_east_1 else None
             self.edge_alarms_stack = EdgeAlarmsStack(
                 scope,
-                stack_name(config, "-EdgeAlarms"),
+                edge_alarms_stack_name(config.name),
                 config=config,
                 distribution=distribution,
                 web_acl_metric=web_acl.metric_name if web_acl else None,
             )
             self.edge_alarms_stack.add_stack_dependency(self.main_stack)
-        retention = retention_days(config.logs.retention_days)
+        protection = data_protection(config)
         for stack in self.stacks:
-            Aspects.of(stack).add(FunctionLogRetention(retention))
-            if not config.retains_data:
+            Aspects.of(stack).add(FunctionLogRetention(protection.log_retention))
+            if not protection.retain:
                 Aspects.of(stack).add(DisposableLogGroups())
             Tags.of(stack).add("project", PROJECT_TAG)
             Tags.of(stack).add("environment", config.name)

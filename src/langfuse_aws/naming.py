@@ -2,14 +2,17 @@
 
 The app names its stacks with these functions, the command line finds them with them, and the
 tests read them from here, so that ``Langfuse-<env>``, ``-Global`` and ``-EdgeAlarms`` are
-written once.
+written once. Which of the stacks an environment has is the config's to say
+(``EnvironmentConfig.needs_global_stack`` and ``has_edge_alarms``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .config.models import EnvironmentConfig
+if TYPE_CHECKING:
+    from .config.models import EnvironmentConfig
 
 GLOBAL_REGION = "us-east-1"
 """Where CloudFront's certificates, CLOUDFRONT-scope web ACLs and metrics live."""
@@ -30,6 +33,17 @@ def global_stack_name(environment_name: str) -> str:
 def edge_alarms_stack_name(environment_name: str) -> str:
     """``Langfuse-<env>-EdgeAlarms``: the us-east-1 alarms on CloudFront and its web ACL."""
     return f"{main_stack_name(environment_name)}-EdgeAlarms"
+
+
+def dashboard_name(environment_name: str) -> str:
+    """``Langfuse-<env>``: the CloudWatch dashboard the runbook names (docs/runbook.md)."""
+    return main_stack_name(environment_name)
+
+
+def web_acl_metric_name(environment_name: str) -> str:
+    """``Langfuse-<env>``: the CloudWatch metric name of the environment's web ACL, which its
+    WAF alarm and dashboard read."""
+    return main_stack_name(environment_name)
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,6 @@ def stacks_of(config: EnvironmentConfig) -> list[StackPlace]:
 
 
 def regions_of(config: EnvironmentConfig) -> list[str]:
-    """The regions the environment deploys to: its own, then us-east-1 when a stack lives
-    there."""
-    return list(dict.fromkeys(s.region for s in stacks_of(config)))
+    """The regions the environment deploys to (and must bootstrap): its own, then us-east-1
+    when a stack lives there."""
+    return list(dict.fromkeys([config.region, *(s.region for s in stacks_of(config))]))

@@ -11,17 +11,28 @@ logical id disappears. For a stateful resource either one is data loss.
 With --deployed, the old templates are read from CloudFormation (GetTemplate, the original
 template of each stack of the new assembly, in the stack's region) with the caller's AWS
 credentials; a stack that does not exist yet has nothing to lose.
+
+A ClickHouse that changes mode (fargate, ec2, external) is a data move: the new server starts
+empty. The plan refuses it and prints the BACKUP/RESTORE path until the operator names the
+backup the data comes back from (checked with AWS credentials to be the newest complete one):
+
+    python scripts/plan.py OLD NEW --clickhouse-restore-from BACKUP_NAME
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from .clickhouse_move import ClickHouseMove, MoveError, check_restore_source, moved_resources
+from .clickhouse_move import clickhouse_moves as clickhouse_moves
+from .naming import STACK_PREFIX
 
 # Types that hold data whatever their policy says; anything with a Retain or Snapshot deletion
 # policy in the deployed template counts as stateful too.
@@ -186,9 +197,97 @@ def plan_templates(old: Templates, new: Templates) -> list[Change]:
     return changes
 
 
+RESTORE_FLAG = "--clickhouse-restore-from"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the plan prints, the data it would lose, and the ClickHouse moves nobody stated."""
+
+    lines: list[str]
+    lost: list[Change]
+    unmoved: list[ClickHouseMove]
+
+
+def verdict(
+    changes: list[Change],
+    moves: list[ClickHouseMove],
+    old: Templates,
+    restore_from: str | None,
+    env: str,
+    checked: list[str] | None = None,
+) -> Verdict:
+    """Judge ``changes``: a stated ClickHouse move (``restore_from``, the backup the data comes
+    back from) covers its old server's store, password and logs; anything else stateful is
+    DATA LOSS. An unstated move is refused whatever the rest."""
+    covered = moved_resources(moves, old) if restore_from else set()
+    lines = []
+    lost = []
+    for change in changes:
+        if (change.stack, change.logical_id) in covered:
+            lines.append(
+                f"CLICKHOUSE MOVE: {change.stack}/{change.logical_id} ({change.kind}) "
+                f"{change.action}: {change.reason}"
+            )
+            continue
+        lines.append(str(change))
+        if change.stateful:
+            lost.append(change)
+    for move in moves:
+        lines += move.summary()
+        if restore_from:
+            lines.append(
+                f"  Stated: the data comes back from ClickHouse backup {restore_from}. After "
+                "the deploy, finish the move (steps 3 to 6):"
+            )
+        else:
+            lines.append("  Nothing moves the data by itself. Move it with BACKUP/RESTORE:")
+        lines += move.steps(env)
+    lines += checked or []
+    if restore_from and not moves:
+        lines.append(f"No ClickHouse moves: {RESTORE_FLAG} {restore_from} changes nothing.")
+    return Verdict(lines, lost, [] if restore_from else moves)
+
+
+def no_loss_line(changes: list[Change], moves: list[ClickHouseMove]) -> str:
+    """What the plan says when nothing is lost (beyond a stated ClickHouse move)."""
+    if moves:
+        return "No other stateful resource is replaced or deleted than the stated ClickHouse move."
+    return f"No stateful resource is replaced or deleted ({len(changes)} stateless changes)."
+
+
+REFUSED_MOVE = (
+    "ClickHouse would start empty (CLICKHOUSE MOVE above): follow the steps, then deploy with "
+    f"{RESTORE_FLAG} <backup name> (the newest complete backup), or with --allow-data-loss "
+    "to start ClickHouse empty on purpose."
+)
+
+
+def checked_sources(
+    moves: list[ClickHouseMove], restore_from: str | None, clients: Callable[[str, str], Any]
+) -> list[str]:
+    """The check of ``restore_from`` for each move (``clients(service, region)`` makes boto3
+    clients); raises MoveError when it is not the backup to restore."""
+    if not restore_from:
+        return []
+    return [
+        check_restore_source(
+            clients("cloudformation", move.region), clients("s3", move.region), move, restore_from
+        )
+        for move in moves
+    ]
+
+
 def main(argv: list[str]) -> int:
-    """Print the plan; exit 1 when a stateful resource would be replaced or deleted."""
-    if len(argv) != 3:
+    """Print the plan; exit 1 when a stateful resource would be replaced or deleted, or
+    ClickHouse would move without a backup to restore."""
+    argv = list(argv)
+    restore_from = None
+    if RESTORE_FLAG in argv:
+        at = argv.index(RESTORE_FLAG)
+        restore_from = argv[at + 1] if at + 1 < len(argv) else ""
+        del argv[at : at + 2]
+    if len(argv) != 3 or restore_from == "":
         print(__doc__, file=sys.stderr)
         return 2
     if argv[1] == "--deployed":
@@ -208,12 +307,32 @@ def main(argv: list[str]) -> int:
             )
             return 2
         print(f"Compared with the deployed stacks: {', '.join(old) or 'none exists yet'}.")
-        changes = plan_templates(old, new)
     else:
-        changes = plan(Path(argv[1]), Path(argv[2]))
-    for change in changes:
-        print(change)
-    lost = [c for c in changes if c.stateful]
+        old, new = assembly_templates(Path(argv[1])), assembly_templates(Path(argv[2]))
+    changes = plan_templates(old, new)
+    moves = clickhouse_moves(old, new)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        checked = checked_sources(moves, restore_from, aws_client)
+    except MoveError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"Cannot check ClickHouse backup {restore_from}: {error}\nLog in first (aws sso "
+            "login, or set AWS_PROFILE) with a role that may read the stack and list its "
+            "backup bucket.",
+            file=sys.stderr,
+        )
+        return 2
+    env = next((s.removeprefix(STACK_PREFIX) for s in new if s.startswith(STACK_PREFIX)), "<env>")
+    judged = verdict(changes, moves, old, restore_from, env, checked)
+    for line in judged.lines:
+        print(line)
+    if judged.unmoved:
+        print(REFUSED_MOVE, file=sys.stderr)
+    lost = judged.lost
     if lost:
         print(
             f"{len(lost)} stateful resources would be replaced or deleted: their data would be "
@@ -221,8 +340,17 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"No stateful resource is replaced or deleted ({len(changes)} stateless changes).")
+    if judged.unmoved:
+        return 1
+    print(no_loss_line(changes, moves))
     return 0
+
+
+def aws_client(service: str, region: str) -> Any:
+    """A boto3 client of ``service`` in ``region``."""
+    import boto3  # only a stated ClickHouse move needs AWS here
+
+    return boto3.client(service, region_name=region)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Restore drill: the latest Aurora and EFS recovery points of a stack, restored into new resources.
+"""Restore drill: a stack's newest Aurora, EFS and ClickHouse backups, restored into new resources.
 
     python scripts/restore_drill.py Langfuse-prod --region eu-west-1 [--dry-run]
+        [--only aurora|efs|clickhouse ...]
 
 Finds the stack's Aurora cluster, ClickHouse file system and AWS Backup restore role (stack
 output BackupRestoreRoleArn), then
@@ -9,7 +10,11 @@ output BackupRestoreRoleArn), then
   ``<cluster>-drill-<time>`` with one Serverless v2 instance, in the same subnet group and
   security groups, encrypted like the source;
 - EFS: starts an AWS Backup restore job of the newest completed recovery point into a new,
-  encrypted file system.
+  encrypted file system;
+- ClickHouse (when the stack has ClickHouse backups, output ClickHouseBackupBucket): restores
+  the newest complete backup into a scratch ClickHouse that runs once as a Fargate task and
+  reports each table's row count, then removes the task and its task definition
+  (``clickhouse_drill``).
 Nothing in the stack changes. It prints the steps left: wait, check the data, delete the copies.
 --dry-run only prints what it would restore. Needs credentials for the stack's account.
 """
@@ -24,8 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .clickhouse_drill import BACKUP_BUCKET_OUTPUT, ClickHouseDrillError, Poll, drill_clickhouse
+
 RESTORE_ROLE_OUTPUT = "BackupRestoreRoleArn"
 DRILL_TAG = {"Key": "langfuse-restore-drill", "Value": "true"}
+PARTS = ("aurora", "efs", "clickhouse")
+"""What the drill can restore; ``--only`` picks some, by default every one the stack has."""
+CLICKHOUSE_SERVER_ID = "ClickHouse"
+"""Construct id of the ClickHouse server: its resources' logical ids start with it."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,11 @@ class StackStores:
     cluster_id: str | None
     file_system_id: str | None
     restore_role_arn: str | None
+    ecs_cluster: str | None = None
+    clickhouse_service: str | None = None
+    """ARN of the ClickHouse server's ECS service (the scratch server copies it)."""
+    clickhouse_backup_bucket: str | None = None
+    """Bucket of the ClickHouse backups (stack output ClickHouseBackupBucket), if any."""
 
 
 class DrillError(Exception):
@@ -42,18 +58,67 @@ class DrillError(Exception):
 
 
 def find_stores(cloudformation: Any, stack: str) -> StackStores:
-    """Physical ids of the Aurora cluster and EFS file system, and the restore role output."""
-    cluster = file_system = None
+    """Physical ids of the Aurora cluster, EFS file system, ECS cluster and ClickHouse server
+    service, and the restore role and ClickHouse backup bucket outputs."""
+    found: dict[str, str] = {}
     paginator = cloudformation.get_paginator("list_stack_resources")
     for page in paginator.paginate(StackName=stack):
         for resource in page["StackResourceSummaries"]:
-            if resource["ResourceType"] == "AWS::RDS::DBCluster":
-                cluster = resource["PhysicalResourceId"]
-            elif resource["ResourceType"] == "AWS::EFS::FileSystem":
-                file_system = resource["PhysicalResourceId"]
+            kind, physical = resource["ResourceType"], resource.get("PhysicalResourceId")
+            if physical is None:
+                continue
+            if kind == "AWS::ECS::Service":
+                if resource["LogicalResourceId"].startswith(CLICKHOUSE_SERVER_ID):
+                    found["clickhouse_service"] = physical
+            else:
+                found[kind] = physical
     (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    return StackStores(cluster, file_system, outputs.get(RESTORE_ROLE_OUTPUT))
+    return StackStores(
+        found.get("AWS::RDS::DBCluster"),
+        found.get("AWS::EFS::FileSystem"),
+        outputs.get(RESTORE_ROLE_OUTPUT),
+        ecs_cluster=found.get("AWS::ECS::Cluster"),
+        clickhouse_service=found.get("clickhouse_service"),
+        clickhouse_backup_bucket=outputs.get(BACKUP_BUCKET_OUTPUT),
+    )
+
+
+def parts_to_drill(stores: StackStores, only: Iterable[str] | None, stack: str) -> list[str]:
+    """The parts ``only`` names (all the stack has, when None); a named part the stack lacks
+    is an error."""
+    backups = stores.clickhouse_backup_bucket is not None
+    server = stores.clickhouse_service is not None and stores.ecs_cluster is not None
+    present = {
+        "aurora": stores.cluster_id is not None,
+        "efs": stores.file_system_id is not None,
+        "clickhouse": backups and server,
+    }
+    missing = {
+        "aurora": f"Stack {stack} has no Aurora cluster.",
+        "efs": f"Stack {stack} has no EFS file system (ClickHouse is not in mode fargate).",
+        "clickhouse": f"Stack {stack} has no ClickHouse server service: the scratch server "
+        "copies that ECS service's task definition and network, and ClickHouse in mode ec2 "
+        "runs on an EC2 instance instead."
+        if backups
+        else f"Stack {stack} has no ClickHouse backups (no {BACKUP_BUCKET_OUTPUT} output): "
+        "its ClickHouse is external, or the stack predates ClickHouse backups.",
+    }
+    if only is None:
+        if backups and not server:
+            print(f"ClickHouse: not drilled. {missing['clickhouse']}")
+        chosen = [part for part in PARTS if present[part]]
+        if not chosen:
+            raise DrillError(
+                f"Stack {stack} has no Aurora cluster, no EFS file system and no ClickHouse "
+                f"backups to drill ({BACKUP_BUCKET_OUTPUT} output and ClickHouse service)."
+            )
+        return chosen
+    chosen = [part for part in PARTS if part in set(only)]
+    for part in chosen:
+        if not present[part]:
+            raise DrillError(missing[part])
+    return chosen
 
 
 def _newest(
@@ -172,16 +237,24 @@ def restore_efs(
     ]
 
 
-def run(session: Any, stack: str, dry_run: bool, now: datetime | None = None) -> list[str]:
-    """The whole drill with clients from ``session``; returns the steps left."""
+def run(
+    session: Any,
+    stack: str,
+    dry_run: bool,
+    now: datetime | None = None,
+    only: Iterable[str] | None = None,
+    poll: Poll | None = None,
+) -> list[str]:
+    """The whole drill with clients from ``session``; returns the steps left. ``only`` picks
+    parts (aurora, efs, clickhouse); ``poll`` is how the ClickHouse drill waits."""
     stores = find_stores(session.client("cloudformation"), stack)
-    suffix = f"{now or datetime.now(UTC):%Y%m%d%H%M}"
+    moment = now or datetime.now(UTC)
+    suffix = f"{moment:%Y%m%d%H%M}"
     steps: list[str] = []
-    if stores.cluster_id is None and stores.file_system_id is None:
-        raise DrillError(f"Stack {stack} has no Aurora cluster and no EFS file system.")
-    if stores.cluster_id is not None:
+    parts = parts_to_drill(stores, only, stack)
+    if "aurora" in parts and stores.cluster_id is not None:
         steps += restore_aurora(session.client("rds"), stores.cluster_id, suffix, dry_run)
-    if stores.file_system_id is not None:
+    if "efs" in parts and stores.file_system_id is not None:
         if stores.restore_role_arn is None:
             raise DrillError(
                 f"Stack {stack} has no {RESTORE_ROLE_OUTPUT} output: backups are off "
@@ -195,6 +268,24 @@ def run(session: Any, stack: str, dry_run: bool, now: datetime | None = None) ->
         steps += restore_efs(
             session.client("backup"), arn, stores.restore_role_arn, suffix, dry_run
         )
+    if "clickhouse" in parts and stores.clickhouse_backup_bucket is not None:
+        try:
+            drill_clickhouse(
+                session,
+                bucket=stores.clickhouse_backup_bucket,
+                cluster=stores.ecs_cluster,
+                service=stores.clickhouse_service,
+                dry_run=dry_run,
+                now=moment,
+                poll=poll,
+            )
+        except ClickHouseDrillError as error:
+            message = str(error)
+            if steps:  # Aurora and EFS restores already run: their clean-up must not be lost
+                message += "\nThe other restores were started; steps left:" + "".join(
+                    f"\n  {number}. {step}" for number, step in enumerate(steps, 1)
+                )
+            raise DrillError(message) from error
     return steps
 
 
@@ -204,6 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", help="the main stack, e.g. Langfuse-prod")
     parser.add_argument("--region", required=True, help="the environment's region")
     parser.add_argument("--dry-run", action="store_true", help="only say what would be restored")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="restore only this part (repeatable); default: every part the stack has",
+    )
     args = parser.parse_args(argv)
 
     import boto3
@@ -211,19 +308,25 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     try:
-        steps = run(boto3.Session(region_name=args.region), args.stack, args.dry_run)
+        steps = run(
+            boto3.Session(region_name=args.region), args.stack, args.dry_run, only=args.only
+        )
     except DrillError as error:
         print(f"Restore drill stopped: {error}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:
         print(
             f"Restore drill stopped: {error}\nLog in first (aws sso login, or set AWS_PROFILE) "
-            "with a role that may read the stack and restore (rds, backup, iam:PassRole).",
+            "with a role that may read the stack and restore (rds, backup, ecs, logs, s3, "
+            "iam:PassRole).",
             file=sys.stderr,
         )
         return 1
     if args.dry_run:
         print("Dry run: nothing was restored.")
+        return 0
+    if not steps:
+        print(f"Done in {time.monotonic() - started:.0f} s; nothing is left to clean up.")
         return 0
     print(f"Restores started in {time.monotonic() - started:.0f} s. Steps left:")
     for number, step in enumerate(steps, 1):

@@ -15,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from langfuse_aws.cli import app as app_module
-from langfuse_aws.cli.doctor import Check, regions_needed, run_doctor
+from langfuse_aws.cli.doctor import Check, run_doctor
 from langfuse_aws.cli.target import load_target
 from langfuse_aws.config import build_config
 
@@ -186,9 +186,40 @@ def test_hosted_zone_must_be_the_public_zone_named(zone_name: str, private: bool
     assert found["hosted zone"].ok is ok
 
 
-def test_alb_environment_needs_only_its_region() -> None:
-    config = build_config(BASE | {"edge": {"mode": "alb", "domain": DOMAIN}})
-    assert regions_needed(config) == [REGION]
+US_EAST_1 = "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("settings", "bootstrapped_regions", "alarm_regions"),
+    [
+        # CloudFront's web ACL (CLOUDFRONT scope) and its alarms (CloudFront publishes its
+        # metrics only in us-east-1) both live in us-east-1.
+        ({}, {REGION, US_EAST_1}, {REGION, US_EAST_1}),
+        ({"waf": {"enabled": False}}, {REGION, US_EAST_1}, {REGION, US_EAST_1}),
+        ({"monitoring": {"enabled": False}}, {REGION, US_EAST_1}, {REGION}),
+        # No web ACL, no domain, no alarms: nothing of this CloudFront environment is in
+        # us-east-1, so doctor must not ask for its bootstrap (it used to, for any CloudFront).
+        ({"waf": {"enabled": False}, "monitoring": {"enabled": False}}, {REGION}, {REGION}),
+        # An internet-facing load balancer: a REGIONAL web ACL and its metrics, all in REGION.
+        ({"edge": {"mode": "alb", "allow_insecure_http": True}}, {REGION}, {REGION}),
+    ],
+)
+@pytest.mark.usefixtures("bootstrapped")
+def test_doctor_checks_exactly_the_regions_the_stacks_deploy_to(
+    settings: dict[str, Any], bootstrapped_regions: set[str], alarm_regions: set[str]
+) -> None:
+    """A stack's region must be bootstrapped (CDK's default synthesizer uploads the template
+    there); the CloudFront certificate and CLOUDFRONT web ACL exist only in us-east-1 (ACM
+    User Guide, Supported Regions; AWS WAF Developer Guide, Resources that you can protect),
+    as do CloudFront's metrics and so its alarms (CloudFront Developer Guide, Types of metrics
+    for CloudFront: "you must use the US East (N. Virginia) Region")."""
+    names = set(by_name(run_doctor(build_config(BASE | settings), clients, "tt")))
+    assert {n for n in names if n.startswith("bootstrap ")} == {
+        f"bootstrap {region}" for region in bootstrapped_regions
+    }
+    assert {n for n in names if n.startswith("alarm destination ")} == {
+        f"alarm destination {region}" for region in alarm_regions
+    }
 
 
 def test_cli_exits_1_and_prints_the_fix(

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from langfuse_aws.cli.app import app
+from langfuse_aws.naming import main_stack_name
 from synth import REPO
 
 OPTIONS = {
@@ -21,15 +22,15 @@ OPTIONS = {
     "synth": ["ENV", "--state-dir"],
     "check": ["ENV", "--state-dir"],
     "diff": ["ENV", "--state-dir"],
-    "plan": ["ENV", "--state-dir", "--from"],
-    "deploy": ["ENV", "--state-dir", "--allow-data-loss"],
+    "plan": ["ENV", "--state-dir", "--from", "--clickhouse-restore-from"],
+    "deploy": ["ENV", "--state-dir", "--allow-data-loss", "--clickhouse-restore-from"],
     "destroy": ["ENV", "--state-dir", "--force"],
     "bootstrap": ["ENV", "--state-dir"],
-    "restore-drill": ["ENV", "--dry-run"],
+    "restore-drill": ["ENV", "--dry-run", "--only"],
     "doctor": ["ENV"],
     "smoke": ["TARGET", "--public-key", "--secret-key", "--provider", "--issuer", "--allow-http",
               "--ca-file", "--wait", "--langfuse-version", "--migration-mode"],
-    "cost": ["ENV", "--compare", "--assembly", "--markdown", "--state-dir"],
+    "cost": ["ENV", "--compare", "--assembly", "--markdown", "--state-dir", "--clickhouse-modes", "--ingest-gib"],
     "diagram": ["ENV", "--assembly", "--state-dir"],
     "status": ["ENV"],
 }  # fmt: skip
@@ -80,8 +81,10 @@ def test_without_an_assembly_the_command_synthesizes_with_the_cdk_cli(tmp_path: 
     result = CliRunner().invoke(app, ["diagram", fixture, "--state-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("```mermaid\n")
-    assert "Langfuse-legacy" in result.output  # the name in v3.yaml
-    assert (tmp_path / "legacy" / "assembly" / "Langfuse-legacy.template.json").is_file()
+    assert main_stack_name("legacy") in result.output  # the name in v3.yaml
+    assert (
+        tmp_path / "legacy" / "assembly" / f"{main_stack_name('legacy')}.template.json"
+    ).is_file()
 
 
 def test_top_level_help_names_the_config_path() -> None:

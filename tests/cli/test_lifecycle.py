@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 
 from langfuse_aws.cli import app as app_module
 from langfuse_aws.cli import lifecycle, target
+from langfuse_aws.naming import main_stack_name
+
+STACK = main_stack_name("tt")
 
 FAKE_CDK = f"""#!{sys.executable}
 import json, os, pathlib, sys
@@ -29,10 +32,10 @@ if args[0] == "synth":
         sys.exit("Error: something the app raised")
     out = pathlib.Path(args[args.index("--output") + 1])
     out.mkdir(parents=True)
-    (out / "Langfuse-tt.template.json").write_text(os.environ["FAKE_CDK_TEMPLATE"])
-    (out / "manifest.json").write_text(json.dumps({{"artifacts": {{"Langfuse-tt": {{
+    (out / "{STACK}.template.json").write_text(os.environ["FAKE_CDK_TEMPLATE"])
+    (out / "manifest.json").write_text(json.dumps({{"artifacts": {{"{STACK}": {{
         "type": "aws:cloudformation:stack", "environment": "aws://unknown-account/eu-west-1",
-        "properties": {{"templateFile": "Langfuse-tt.template.json"}}}}}}}}))
+        "properties": {{"templateFile": "{STACK}.template.json"}}}}}}}}))
     if "validate=true" in args:
         (out / "validation-report.json").write_text('{{"pluginReports": []}}')
 """
@@ -110,15 +113,15 @@ def test_only_check_and_deploy_run_the_validators(
 ) -> None:
     record = tmp_path / ".langfuse-aws" / "tt" / "deployed"
     record.mkdir(parents=True)  # a deploy record, so plan and deploy need no AWS
-    (record / "Langfuse-tt.template.json").write_text(bucket("langfuse-a"))
+    (record / f"{STACK}.template.json").write_text(bucket("langfuse-a"))
     (record / "manifest.json").write_text(
         json.dumps(
             {
                 "artifacts": {
-                    "Langfuse-tt": {
+                    STACK: {
                         "type": "aws:cloudformation:stack",
                         "environment": "aws://unknown-account/eu-west-1",
-                        "properties": {"templateFile": "Langfuse-tt.template.json"},
+                        "properties": {"templateFile": f"{STACK}.template.json"},
                     }
                 }
             }
@@ -178,21 +181,21 @@ def test_deploy_refuses_data_loss_then_records_what_it_deployed(
     assert invoke("synth", "tt")[0] == 0  # what runs now: the record of an earlier deploy
     state = tmp_path / ".langfuse-aws" / "tt"
     (state / "deployed").mkdir(parents=True, exist_ok=True)
-    for name in ("manifest.json", "Langfuse-tt.template.json"):
+    for name in ("manifest.json", f"{STACK}.template.json"):
         (state / "deployed" / name).write_text((state / "assembly" / name).read_text())
     cdk.unlink()
     monkeypatch.setenv("FAKE_CDK_TEMPLATE", bucket("langfuse-b"))  # the bucket is replaced
 
     code, output = invoke("deploy", "tt")
     assert code == 1
-    assert "DATA LOSS: Langfuse-tt/Data (AWS::S3::Bucket) replaced" in output
+    assert f"DATA LOSS: {STACK}/Data (AWS::S3::Bucket) replaced" in output
     assert "--allow-data-loss" in output
     assert {c[0] for c in recorded(cdk)} == {"synth"}  # nothing deployed
 
     code, output = invoke("deploy", "tt", "--allow-data-loss")
     assert code == 0, output
     assert recorded(cdk)[-1][:4] == ["deploy", "--app", str(state / "assembly"), "--all"]
-    assert "langfuse-b" in (state / "deployed" / "Langfuse-tt.template.json").read_text()
+    assert "langfuse-b" in (state / "deployed" / f"{STACK}.template.json").read_text()
     assert invoke("plan", "tt")[0] == 0  # the new record is the base now
 
 

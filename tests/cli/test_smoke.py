@@ -24,6 +24,7 @@ from langfuse_aws.cli.app import app
 from langfuse_aws.cli.doctor import Check
 from langfuse_aws.cli.smoke import Smoke, SmokeTarget
 from langfuse_aws.cli.smoke_ingestion import IngestionPath
+from langfuse_aws.naming import main_stack_name
 
 
 @pytest.fixture
@@ -187,7 +188,7 @@ def test_environment_mode_reads_the_stack_outputs(
             "Outputs": {k: {"Value": v} for k, v in outputs.items()},
         }
         boto3.client("cloudformation", "eu-west-1").create_stack(
-            StackName="Langfuse-tt", TemplateBody=json.dumps(template)
+            StackName=main_stack_name("tt"), TemplateBody=json.dumps(template)
         )
         target = target_from_stack(
             config, lambda s, r: boto3.client(s, region_name=r), api_keys=None
@@ -415,7 +416,7 @@ def test_environment_mode_takes_the_round_trip_from_the_yaml(
     }
     with mock_aws():
         boto3.client("cloudformation", "eu-west-1").create_stack(
-            StackName="Langfuse-tt", TemplateBody=json.dumps(template)
+            StackName=main_stack_name("tt"), TemplateBody=json.dumps(template)
         )
         target = target_from_stack(
             config, lambda s, r: boto3.client(s, region_name=r), api_keys=KEYS
@@ -492,11 +493,11 @@ def test_a_stack_that_does_not_exist_says_deploy_first(
     exist" (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html:
     ValidationError, 400): that is not a login problem."""
     client = stubbed_cloudformation(
-        monkeypatch, "ValidationError", "Stack with id Langfuse-tt does not exist"
+        monkeypatch, "ValidationError", f"Stack with id {main_stack_name('tt')} does not exist"
     )
     code, output = smoke_environment(tmp_path, monkeypatch, client)
     assert code == 1
-    assert "Langfuse-tt is not deployed in eu-west-1" in output
+    assert f"{main_stack_name('tt')} is not deployed in eu-west-1" in output
     assert "langfuse-aws deploy tt" in output
     assert "Log in" not in output
     assert "Traceback" not in output
@@ -511,7 +512,7 @@ def test_a_stack_that_does_not_exist_says_deploy_first(
         ("AccessDenied", "User: arn:aws:iam::1:user/x is not authorized to perform: x", True),
         ("UnauthorizedOperation", "You are not authorized to perform this operation.", True),
         # anything else: AWS's own words, no login advice
-        ("ValidationError", "Stack with id Langfuse-tt does not exist", False),
+        ("ValidationError", f"Stack with id {main_stack_name('tt')} does not exist", False),
         ("Throttling", "Rate exceeded", False),
     ],
 )
@@ -525,7 +526,7 @@ def test_only_credential_errors_say_log_in(
 
     client = stubbed_cloudformation(monkeypatch, code, message)
     with pytest.raises(ClientError) as raised:
-        client.describe_stacks(StackName="Langfuse-tt")
+        client.describe_stacks(StackName=main_stack_name("tt"))
     advice = aws_advice(raised.value)
     assert message in advice
     assert ("Log in first" in advice) is log_in

@@ -16,6 +16,12 @@ from typer.testing import CliRunner
 from langfuse_aws.cli import app as app_module
 from langfuse_aws.cli.status import EnvironmentStatus, read_status
 from langfuse_aws.config import build_config
+from langfuse_aws.naming import (
+    GLOBAL_REGION,
+    edge_alarms_stack_name,
+    global_stack_name,
+    main_stack_name,
+)
 
 REGION = "eu-west-1"
 CONFIG = build_config({"name": "tt", "region": REGION})
@@ -36,7 +42,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             "Outputs": {k: {"Value": v} for k, v in OUTPUTS.items()},
         }
         boto3.client("cloudformation", REGION).create_stack(
-            StackName="Langfuse-tt", TemplateBody=json.dumps(template)
+            StackName=main_stack_name("tt"), TemplateBody=json.dumps(template)
         )
         yield
 
@@ -87,9 +93,9 @@ def test_running_environment_is_healthy() -> None:
         [service("Web", 1, 1, "COMPLETED"), service("Worker", 1, 1, "COMPLETED")]
     )
     assert found.stacks == [
-        ("Langfuse-tt-Global", "us-east-1", "not deployed"),
-        ("Langfuse-tt", REGION, "CREATE_COMPLETE"),
-        ("Langfuse-tt-EdgeAlarms", "us-east-1", "not deployed"),
+        (global_stack_name("tt"), GLOBAL_REGION, "not deployed"),
+        (main_stack_name("tt"), REGION, "CREATE_COMPLETE"),
+        (edge_alarms_stack_name("tt"), GLOBAL_REGION, "not deployed"),
     ]
     assert found.url == OUTPUTS["LangfuseUrl"]
     assert found.login_url == OUTPUTS["CognitoLoginUrl"]

@@ -368,6 +368,13 @@ BAD_CONFIGS = [
         "edge.mode cloudfront (WAF only)",
     ),
     (
+        # CloudFront's allow-list lives only in the web ACL (users never reach the load
+        # balancer), so it needs WAF on.
+        BASE + "waf:\n  enabled: false\nedge:\n  allowed_cidrs: [10.0.0.0/8]\n",
+        "cfg.yaml: edge.allowed_cidrs in cloudfront mode is enforced by the WAF web ACL, which is "
+        "off: set waf.enabled: true or remove the list",
+    ),
+    (
         "name: tt\nregion: eu-westt-1\n",
         "cfg.yaml: region is eu-westt-1, which is not an AWS region: did you mean eu-west-1?",
     ),
@@ -498,6 +505,24 @@ def test_bad_config_message(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "cfg.yaml")
     assert str(caught.value) == message
+
+
+REGIONAL_TOPIC = "arn:aws:sns:eu-west-1:123456789012:chat"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        # An internet-facing load balancer: its alarms are raised in its region.
+        f"edge: {{mode: alb, allow_insecure_http: true}}\nmonitoring: {{topic_arn: {REGIONAL_TOPIC}}}\n",
+        # CloudFront without alarms.
+        f"monitoring: {{enabled: false, topic_arn: {REGIONAL_TOPIC}}}\n",
+    ],
+)
+def test_a_regional_topic_is_enough_without_alarms_in_us_east_1(settings: str) -> None:
+    """Only CloudFront's alarms are raised in us-east-1 (CloudFront publishes its metrics
+    only there); without them, a topic in the environment's region hears every alarm."""
+    assert parse_config(BASE + settings, "cfg.yaml").monitoring.topic_arn == REGIONAL_TOPIC
 
 
 def test_all_issues_are_reported_together() -> None:

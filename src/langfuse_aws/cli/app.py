@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from ..config.models import LangfuseConfig
+from . import clickhouse_cost, cost_report, lifecycle
 from . import cost as cost_module
-from . import cost_report, lifecycle
 from . import diagram as diagram_module
 from . import doctor as doctor_module
 from . import smoke as smoke_module
@@ -95,10 +95,38 @@ def cost(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print Markdown (as in the README).")
     ] = False,
+    clickhouse_modes: Annotated[
+        bool,
+        typer.Option(
+            "--clickhouse-modes",
+            help="Instead: price ClickHouse as fargate + EFS, ec2 + EBS and external at the "
+            "configured size for an assumed month of ingestion (no synth).",
+        ),
+    ] = False,
+    ingest_gib: Annotated[
+        float,
+        typer.Option(
+            "--ingest-gib",
+            min=0,
+            help="With --clickhouse-modes: GiB of new (uncompressed) ClickHouse data a month.",
+        ),
+    ] = clickhouse_cost.DEFAULT_INGEST_GIB,
 ) -> None:
     """Monthly estimate from the synthesized templates: every always-on resource at its size,
     from the shipped price table (its date is printed); traffic-driven charges as unit prices."""
     names = [env, *(compare or [])]
+    if clickhouse_modes:
+        with reported_errors():
+            comparisons = [
+                clickhouse_cost.compare(t.config, ingest_gib, where=str(t.path))
+                for t in (load_target(name) for name in names)
+            ]
+        for comparison in comparisons:
+            if markdown:
+                print(cost_report.clickhouse_markdown(comparison), end="")
+            else:
+                console.print(cost_report.clickhouse_report(comparison))
+        return
     assemblies: list[Path | None] = list(assembly or [])
     if assemblies and len(assemblies) != len(names):
         fail(f"--assembly was given {len(assemblies)} times for {len(names)} environments.")

@@ -97,9 +97,3 @@ def error_code(error: Exception) -> str:
     """The AWS error code of a ClientError ("" for anything else)."""
     response = getattr(error, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
-
-
-def stack_names(environment: str, region: str) -> list[tuple[str, str]]:
-    """(stack, region) of every stack an environment may have, in deployment order."""
-    main = f"Langfuse-{environment}"
-    return [(f"{main}-Global", "us-east-1"), (main, region), (f"{main}-EdgeAlarms", "us-east-1")]

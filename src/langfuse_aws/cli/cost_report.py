@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
+from .clickhouse_cost import Comparison
 from .cost import Estimate, UsageCharge
 
 
@@ -134,3 +137,60 @@ def _caption(estimates: list[Estimate]) -> str:
     if unpriced:
         text += f" Not in the price table, not counted: {', '.join(unpriced)}."
     return text
+
+
+def clickhouse_report(comparison: Comparison) -> Group:
+    """The three ClickHouse modes, each charge with how it is computed, then the assumptions."""
+    table = Table(title=f"ClickHouse modes: {_clickhouse_title(comparison)}")
+    for column in ("Mode", "Item", "Basis"):
+        table.add_column(column)
+    table.add_column("Monthly", justify="right")
+    for mode in comparison.modes:
+        for index, line in enumerate(mode.lines):
+            label = _mode_label(comparison, mode.mode) if index == 0 else ""
+            table.add_row(label, line.item, line.basis, _money(line.monthly))
+        total = f"[bold]{_money(mode.total)}[/bold]"
+        table.add_row("", f"[bold]Total {mode.mode}[/bold]", "", total, end_section=True)
+    notes = Text("\n".join(f"- {line}" for line in _clickhouse_caption(comparison)))
+    return Group(table, notes)
+
+
+def clickhouse_markdown(comparison: Comparison) -> str:
+    """The same comparison as Markdown (for docs/clickhouse.md)."""
+    lines = [
+        f"ClickHouse modes: {_clickhouse_title(comparison)}",
+        "",
+        "| Mode | Item | Basis | Monthly |",
+        "|---|---|---|---:|",
+    ]
+    for mode in comparison.modes:
+        label = _mode_label(comparison, mode.mode)
+        for index, line in enumerate(mode.lines):
+            lines.append(
+                f"| {label if index == 0 else ''} | {line.item} | {line.basis} | "
+                f"{_money(line.monthly)} |"
+            )
+        lines.append(f"| | **Total {mode.mode}** | | **{_money(mode.total)}** |")
+    lines += ["", *(f"- {text}" for text in _clickhouse_caption(comparison))]
+    return "\n".join(lines) + "\n"
+
+
+def _clickhouse_title(comparison: Comparison) -> str:
+    return (
+        f"{comparison.environment} ({comparison.region}), monthly USD "
+        f"(configured: {comparison.configured})"
+    )
+
+
+def _mode_label(comparison: Comparison, mode: str) -> str:
+    return mode + (" (configured)" if mode.split(" ")[0] == comparison.configured else "")
+
+
+def _clickhouse_caption(comparison: Comparison) -> list[str]:
+    notes = [note for mode in comparison.modes for note in mode.notes]
+    return [
+        *comparison.assumptions,
+        *notes,
+        f"Prices from the shipped table of {comparison.price_date} (on-demand list prices, "
+        "no free tier; sources in prices.json).",
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..config.models import ClickHouseExternalConfig
+from ..naming import GLOBAL_REGION, edge_alarms_stack_name, global_stack_name
 from .target import StackTemplate, Target
 
 
@@ -64,15 +65,15 @@ def mermaid(target: Target) -> str:
     chart = _Flowchart()
     chart.node("users", "Browsers and SDKs", "([])")
     cloudfront = bool(main.resources("AWS::CloudFront::Distribution"))
-    global_waf = any(
-        s.resources("AWS::WAFv2::WebACL") for s in target.stacks if s.name.endswith("-Global")
-    )
+    by_name = {s.name: s for s in target.stacks}
+    global_stack = by_name.get(global_stack_name(cfg.name))
+    edge_alarms = by_name.get(edge_alarms_stack_name(cfg.name))
     host = cfg.edge.domain.name if cfg.edge.domain else None
-    if any(s.region == "us-east-1" and s is not main for s in target.stacks):
-        chart.open("global", "us-east-1")
-        if global_waf:
+    if global_stack or edge_alarms:
+        chart.open("global", GLOBAL_REGION)
+        if global_stack and global_stack.resources("AWS::WAFv2::WebACL"):
             chart.node("waf", "AWS WAF web ACL (CLOUDFRONT)", indent=2)
-        if any(s.name.endswith("-EdgeAlarms") for s in target.stacks):
+        if edge_alarms:
             chart.node("edgealarms", "CloudFront and WAF alarms", indent=2)
         chart.close()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..alarm_destination import NO_SUBSCRIBER_FIX, alarm_destination
 from ..config.models import ClickHouseExternalConfig, EnvironmentConfig
 from ..config.posture import who_can_sign_in
+from ..naming import GLOBAL_REGION, regions_of
 from .aws import Clients, error_code
 
 # The oldest bootstrap stack CDK's templates accept (their CheckBootstrapVersion rule).
@@ -34,14 +35,6 @@ class Check:
     fix: str = ""
     warning: bool = False
     """Passes, but the operator should act (printed as a warning; doctor still exits 0)."""
-
-
-def regions_needed(config: EnvironmentConfig) -> list[str]:
-    """The environment's region, and us-east-1 for CloudFront or a Cognito custom domain."""
-    cognito = config.auth.cognito
-    custom_login = cognito is not None and cognito.custom_domain and config.edge.domain
-    us_east_1 = config.edge.mode == "cloudfront" or bool(custom_login)
-    return [config.region] + (["us-east-1"] if us_east_1 and config.region != "us-east-1" else [])
 
 
 def secret_settings(config: EnvironmentConfig) -> list[tuple[str, str]]:
@@ -95,7 +88,7 @@ class Doctor:
         if self.account is None:
             return self.checks
         self.region_enabled()
-        for region in regions_needed(self.config):
+        for region in regions_of(self.config):
             self.bootstrap(region)
         if self.config.edge.domain is not None:
             self.hosted_zone()
@@ -169,6 +162,7 @@ class Doctor:
     def hosted_zone(self) -> None:
         domain = self.config.edge.domain
         assert domain is not None
+        # Route 53 is a global service whose API endpoint is in us-east-1.
         route53 = self.clients("route53", "us-east-1")
         try:
             zone = route53.get_hosted_zone(Id=domain.zone_id)["HostedZone"]
@@ -359,8 +353,8 @@ class Doctor:
         """Where the alarms go; an existing topic's confirmed subscriptions are counted
         (ListSubscriptionsByTopic: a pending e-mail subscription has no ARN yet)."""
         regions = [(self.config.region, False)]
-        if self.config.edge.mode == "cloudfront":
-            regions.append(("us-east-1", True))
+        if self.config.has_edge_alarms:
+            regions.append((GLOBAL_REGION, True))
         for region, global_region in regions:
             name = f"alarm destination {region}"
             destination = alarm_destination(self.config, global_region=global_region)

@@ -18,6 +18,7 @@ import typer
 
 from .. import plan as plan_module
 from .. import restore_drill
+from ..naming import main_stack_name
 from ..validated_assembly import is_validated
 from ..validation_report import violations
 from .cdk_cli import cdk_environment, cdk_executable
@@ -86,8 +87,22 @@ FromOption = Annotated[
 ]
 
 
-def planned_changes(target: Target, base: Path | None, state_dir: Path | None) -> bool:
-    """Print what deploying ``target`` would replace or delete; True when data would be lost.
+RestoreFromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--clickhouse-restore-from",
+        help="ClickHouse changes mode (fargate, ec2, external) and its data comes back from "
+        "this backup, the newest complete one (checked; needs credentials). Without it such "
+        "a change is refused: the new ClickHouse would start empty.",
+    ),
+]
+
+
+def planned_changes(
+    target: Target, base: Path | None, state_dir: Path | None, restore_from: str | None = None
+) -> bool:
+    """Print what deploying ``target`` would replace or delete; True when data would be lost
+    or ClickHouse would move without ``restore_from``, the backup its data comes back from.
 
     The base is ``base``, else the assembly of the environment's last deploy, else the
     templates CloudFormation runs (needs credentials)."""
@@ -112,25 +127,32 @@ def planned_changes(target: Target, base: Path | None, state_dir: Path | None) -
                 markup=False,
             )
     changes = plan_module.plan_templates(old, new)
-    for change in changes:
-        console.print(str(change), markup=False)
-    lost = [c for c in changes if c.stateful]
-    if not lost:
-        console.print(
-            f"No stateful resource is replaced or deleted ({len(changes)} stateless changes).",
-            markup=False,
-        )
-    return bool(lost)
+    moves = plan_module.clickhouse_moves(old, new)
+    with reported_errors():
+        checked = plan_module.checked_sources(moves, restore_from, plan_module.aws_client)
+    judged = plan_module.verdict(changes, moves, old, restore_from, target.config.name, checked)
+    for line in judged.lines:
+        console.print(line, markup=False, soft_wrap=True)
+    if judged.unmoved:
+        console.print(plan_module.REFUSED_MOVE, markup=False, soft_wrap=True)
+    elif not judged.lost:
+        console.print(plan_module.no_loss_line(changes, moves), markup=False)
+    return bool(judged.lost or judged.unmoved)
 
 
-def plan(env: EnvArgument, state_dir: StateDirOption = None, base: FromOption = None) -> None:
+def plan(
+    env: EnvArgument,
+    state_dir: StateDirOption = None,
+    base: FromOption = None,
+    restore_from: RestoreFromOption = None,
+) -> None:
     """List every resource a deploy would replace or delete; exits 1 when a stateful one (data)
-    is among them."""
+    is among them, or when ClickHouse changes mode without a backup to restore."""
     target = synthesized(env, state_dir)
-    if planned_changes(target, base, state_dir):
+    if planned_changes(target, base, state_dir, restore_from):
         fail(
-            "Data would be lost (DATA LOSS above): undo the change, or deploy with "
-            "--allow-data-loss if that is intended."
+            "Data would be lost (DATA LOSS or CLICKHOUSE MOVE above): undo the change, or "
+            "deploy with --allow-data-loss if that is intended."
         )
 
 
@@ -141,6 +163,7 @@ def deploy(
         bool,
         typer.Option("--allow-data-loss", help="Deploy even when the plan finds data loss."),
     ] = False,
+    restore_from: RestoreFromOption = None,
 ) -> None:
     """Validate the exact assembly, refuse data loss (see plan), deploy every stack, and keep
     the assembly as the environment's deploy record (needs credentials)."""
@@ -148,10 +171,10 @@ def deploy(
     assert target.assembly is not None
     if not is_validated(target.assembly):  # validators once per assembly content
         target = synthesized(env, state_dir, validate=True)
-    if planned_changes(target, None, state_dir) and not allow_data_loss:
+    if planned_changes(target, None, state_dir, restore_from) and not allow_data_loss:
         fail(
-            "Not deployed: data would be lost (DATA LOSS above). Undo the change, or run "
-            "again with --allow-data-loss if that is intended."
+            "Not deployed: data would be lost (DATA LOSS or CLICKHOUSE MOVE above). Undo the "
+            "change, or run again with --allow-data-loss if that is intended."
         )
     run_cdk(["deploy", "--app", str(target.assembly), "--all"], "deploy")
     assert target.assembly is not None
@@ -177,8 +200,8 @@ def destroy(
 
 
 def bootstrap(env: EnvArgument, state_dir: StateDirOption = None) -> None:
-    """Bootstrap every account/region the environment's stacks deploy to (us-east-1 too for
-    CloudFront); needs credentials."""
+    """Bootstrap every account/region the environment's stacks deploy to (us-east-1 too when
+    a stack lives there); needs credentials."""
     target = synthesized(env, state_dir)
     regions = sorted({stack.region for stack in target.stacks})
     console.print(f"Bootstrapping the regions these stacks need: {', '.join(regions)}.")
@@ -190,19 +213,38 @@ def restore_drill_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only say what would be restored.")
     ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Restore only this part: aurora, efs or clickhouse (repeatable). Default: "
+            "every part the environment has.",
+        ),
+    ] = None,
 ) -> None:
     """Restore the newest Aurora snapshot and EFS recovery point of the environment into new
-    resources (nothing in the stack changes) and print the steps left; needs credentials."""
+    resources, and the newest ClickHouse backup into a scratch ClickHouse that reports each
+    table's row count and is removed after (nothing in the stack changes); print the steps
+    left. Needs credentials."""
     import boto3
 
+    unknown = sorted(set(only or []) - set(restore_drill.PARTS))
+    if unknown:
+        fail(f"--only {unknown[0]}: choose among {', '.join(restore_drill.PARTS)}.")
     with reported_errors():
         config = load_target(env).config
-        with step("Starting the restores"):
+        with step("Running the restore drill"):
             steps = restore_drill.run(
-                boto3.Session(region_name=config.region), f"Langfuse-{config.name}", dry_run
+                boto3.Session(region_name=config.region),
+                main_stack_name(config.name),
+                dry_run,
+                only=only,
             )
     if dry_run:
         console.print("Dry run: nothing was restored.")
+        return
+    if not steps:
+        console.print("Nothing is left to clean up.")
         return
     console.print("Steps left:")
     for number, item in enumerate(steps, 1):

@@ -16,6 +16,7 @@ from urllib.error import URLError
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..config.models import EnvironmentConfig
+from ..naming import main_stack_name
 from .aws import Clients, error_code
 from .doctor import Check
 from .smoke_http import HttpClient, json_body, tls_context
@@ -231,7 +232,7 @@ def target_from_stack(
     """The URL and user pool from the main stack's outputs, the issuers from the YAML, the
     round trip from its langfuse.version and langfuse.migration_mode (unless ``ingestion``)."""
     cloudformation = clients("cloudformation", config.region)
-    stack_name = f"Langfuse-{config.name}"
+    stack_name = main_stack_name(config.name)
     try:
         (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except Exception as error:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.models import EnvironmentConfig
-from .aws import Clients, error_code, stack_names
+from ..naming import main_stack_name, possible_stacks
+from .aws import Clients, error_code
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def read_status(config: EnvironmentConfig, clients: Clients) -> EnvironmentStatu
     """Reads the environment's stacks and services with the caller's credentials."""
     result = EnvironmentStatus()
     outputs: dict[str, str] = {}
-    for stack, region in stack_names(config.name, config.region):
+    for place in possible_stacks(config.name, config.region):
+        stack, region = place.name, place.region
         cloudformation = clients("cloudformation", region)
         try:
             (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
@@ -61,7 +63,7 @@ def read_status(config: EnvironmentConfig, clients: Clients) -> EnvironmentStatu
                 continue
             raise
         result.stacks.append((stack, region, described["StackStatus"]))
-        if stack == f"Langfuse-{config.name}":
+        if stack == main_stack_name(config.name):
             outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     result.url = outputs.get("LangfuseUrl")
     result.login_url = outputs.get("CognitoLoginUrl") or outputs.get("LoginUrl")

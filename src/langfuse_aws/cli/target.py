@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config import ConfigError, load_config
 from ..config.models import EnvironmentConfig
+from ..naming import main_stack_name
 from ..validated_assembly import carry_record, mark_validated
 from ..validation_report import REPORT, violations
 from .cdk_cli import app_command, cdk_environment, cdk_executable
@@ -47,7 +48,7 @@ class Target:
     @property
     def main_stack(self) -> StackTemplate:
         """The regional main stack ``Langfuse-<env>``."""
-        return next(s for s in self.stacks if s.name == f"Langfuse-{self.config.name}")
+        return next(s for s in self.stacks if s.name == main_stack_name(self.config.name))
 
     def state(self, state_dir: Path | None = None) -> EnvironmentState:
         """This environment's state directory (see ``state.py``)."""
@@ -102,7 +103,7 @@ def read_assembly(target: Target, assembly: Path) -> Target:
         region = artifact["environment"].rsplit("/", 1)[-1]
         template = json.loads((assembly / artifact["properties"]["templateFile"]).read_text())
         stacks.append(StackTemplate(name, region, template))
-    expected = f"Langfuse-{target.config.name}"
+    expected = main_stack_name(target.config.name)
     if expected not in {s.name for s in stacks}:
         raise TargetError(
             f"{assembly} holds no stack {expected}: it was synthesized from another config."

@@ -7,12 +7,14 @@ fields live in ``rules.py`` so that their errors can name the exact field to fix
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from .clickhouse_sizes import check_ec2_sizes
 from .providers import ProviderConfig
 from .types import (
     AWS_REGION_PATTERN,
@@ -283,13 +285,17 @@ class StorageConfig(StrictModel):
     """Delete overwritten or deleted object versions after this many days. Default 30."""
 
 
+ClickHouseTag = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\.\d+$")]
+"""A clickhouse/clickhouse-server tag: an exact patch release such as 26.4.4.38."""
+
+
 class ClickHouseFargateConfig(StrictModel):
     """A single ClickHouse server on Fargate with its data on EFS."""
 
     mode: Literal["fargate"] = "fargate"
     """fargate: run one ClickHouse server here (default)."""
 
-    image_tag: str = Field(default="26.4.4.38", pattern=r"^\d+\.\d+\.\d+\.\d+$")
+    image_tag: ClickHouseTag = "26.4.4.38"
     """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse v4 needs 25.12 or newer.
     The image comes from Docker Hub, the only registry ClickHouse publishes it to; set
     registry_cache.dockerhub_credentials_secret to pull it through ECR instead."""
@@ -308,6 +314,65 @@ class ClickHouseFargateConfig(StrictModel):
     @model_validator(mode="after")
     def _runs_on_fargate(self) -> ClickHouseFargateConfig:
         check_fargate_size(self.cpu, self.memory_mib)
+        return self
+
+
+ZONE_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")
+
+
+class ClickHouseEc2Config(StrictModel):
+    """A single ClickHouse server on one Graviton EC2 instance with its data on a gp3 volume
+    that outlives the instance (rules in clickhouse_sizes.py)."""
+
+    mode: Literal["ec2"]
+    """ec2: run one ClickHouse server here on EC2, with its data on an EBS volume."""
+
+    instance_type: str = "r7g.large"
+    """Graviton instance type (t4g, m7g, c7g, r7g, m8g or r8g; at least 2 vCPU and 8 GiB, as
+    Langfuse advises). Default r7g.large (2 vCPU, 16 GiB)."""
+
+    image_tag: ClickHouseTag = "26.4.4.38"
+    """clickhouse/clickhouse-server tag, an exact patch release. Default 26.4.4.38. Langfuse
+    v4 needs 25.12 or newer. Changing it replaces the instance (the data volume stays)."""
+
+    image_digest: ImageDigest | None = None
+    """Optional digest of the image of `image_tag` (sha256:...): pins the exact bytes. Not with
+    registry_cache.dockerhub_credentials_secret (a pull-through cache fills only on a pull by
+    tag)."""
+
+    availability_zone: str | None = None
+    """The zone of the instance and its data volume, fixed for good (a volume cannot leave
+    its zone), e.g. eu-west-1a; one of the network's zones. Default: the network's first."""
+
+    volume_size_gib: int = Field(default=100, ge=1, le=65536)
+    """Size of the gp3 data volume in GiB (1 to 65536). Default 100. Can grow later, never
+    shrink."""
+
+    volume_iops: int = Field(default=3000, ge=3000, le=80000)
+    """Provisioned IOPS of the data volume (gp3: 3000 to 80000, at most 500 per GiB, and no
+    more than the instance type can drive). Default 3000 (gp3's baseline, included in its
+    price)."""
+
+    volume_throughput_mibps: int = Field(default=125, ge=125, le=2000)
+    """Provisioned throughput of the data volume in MiB/s (gp3: 125 to 2000, at most 0.25
+    per provisioned IOPS, and no more than the instance type can drive). Default 125 (gp3's
+    baseline)."""
+
+    @field_validator("availability_zone")
+    @classmethod
+    def _zone_name(cls, value: str | None) -> str | None:
+        if value is not None and not ZONE_PATTERN.match(value):
+            raise ValueError("not an availability zone name: write e.g. eu-west-1a")
+        return value
+
+    @model_validator(mode="after")
+    def _sizes_fit(self) -> ClickHouseEc2Config:
+        check_ec2_sizes(
+            self.instance_type,
+            self.volume_size_gib,
+            self.volume_iops,
+            self.volume_throughput_mibps,
+        )
         return self
 
 
@@ -337,11 +402,11 @@ class ClickHouseExternalConfig(StrictModel):
 
 
 ClickHouseConfig = Annotated[
-    ClickHouseFargateConfig | ClickHouseExternalConfig,
+    ClickHouseFargateConfig | ClickHouseEc2Config | ClickHouseExternalConfig,
     Field(discriminator="mode"),
     default_tag(ClickHouseFargateConfig, moved=("fargate", "external")),
 ]
-"""Where the analytics store runs: `mode: fargate` (default) or `mode: external`."""
+"""Where the analytics store runs: `mode: fargate` (default), `mode: ec2` or `mode: external`."""
 
 
 class DomainConfig(StrictModel):
@@ -881,6 +946,7 @@ class MonitoringConfig(StrictModel):
 
 WeekDay = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 WORKING_DAYS: list[WeekDay] = ["MON", "TUE", "WED", "THU", "FRI"]
+WEEK: tuple[WeekDay, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
@@ -1029,3 +1095,34 @@ class EnvironmentConfig(StrictModel):
         """Whether any stack of the environment lives in us-east-1 (which must then be
         bootstrapped and reachable), whatever the environment's own region."""
         return self.needs_global_stack or self.has_edge_alarms
+
+    @property
+    def clickhouse_stops_off_hours(self) -> bool:
+        """Whether office hours stop ClickHouse: only the Fargate server is an ECS service
+        the schedule scales to zero; an EC2 instance keeps running (rules.py, _schedule)."""
+        return self.schedule is not None and isinstance(self.clickhouse, ClickHouseFargateConfig)
+
+    @property
+    def clickhouse_backup_late_hours(self) -> int:
+        """Hours without a successful ClickHouse backup before it counts as late.
+
+        The backup runs once a day, so a day plus two hours of slack (26) when ClickHouse
+        always runs. With office hours ClickHouse is stopped on the other days and makes no
+        backup there, so the longest wait is the longest gap between consecutive office days
+        (MON to FRI: Friday to Monday, 3 days): 24 x that gap + 2 (MON to FRI: 74).
+        """
+        if not self.clickhouse_stops_off_hours:
+            return 24 + BACKUP_LATE_SLACK_HOURS
+        assert self.schedule is not None
+        return 24 * longest_gap_days(self.schedule.days) + BACKUP_LATE_SLACK_HOURS
+
+
+BACKUP_LATE_SLACK_HOURS = 2
+"""Slack on top of the daily (or longer) wait for a backup before it is late."""
+
+
+def longest_gap_days(days: list[WeekDay]) -> int:
+    """The most days from one office day to the next, around the week (one day a week: 7)."""
+    indices = sorted({WEEK.index(day) for day in days})
+    following = [*indices[1:], indices[0] + 7]
+    return max(after - before for before, after in zip(indices, following, strict=True))

@@ -10,6 +10,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterator
 
+from ..naming import GLOBAL_REGION
 from . import catalog
 from .errors import ConfigIssue, format_segment
 from .image_rules import image_issues
@@ -91,14 +92,14 @@ def _existing_network(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
                     "subnets)",
                 )
             seen.setdefault(subnet, role)
-    alb = cfg.edge.mode == "alb"
-    if alb and not existing.public_subnet_ids:
+    internet_facing = cfg.edge.internet_facing
+    if internet_facing and not existing.public_subnet_ids:
         yield ConfigIssue(
             "network.existing.public_subnet_ids",
             "is required with edge.mode alb (an internet-facing load balancer lives in public "
             "subnets): list one per zone, or use edge.mode internal or cloudfront",
         )
-    if not alb and existing.public_subnet_ids:
+    if not internet_facing and existing.public_subnet_ids:
         yield ConfigIssue(
             "network.existing.public_subnet_ids",
             f"is only used by edge.mode alb, and edge.mode is {cfg.edge.mode}: remove it",
@@ -333,7 +334,7 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             f"'{domain.name}' is not inside the hosted zone '{domain.zone_name}': use a name "
             f"ending in .{domain.zone_name}",
         )
-    if isinstance(edge, AlbEdgeConfig) and domain is None and not edge.allow_insecure_http:
+    if edge.internet_facing and domain is None and not edge.plain_http:
         yield ConfigIssue(
             "edge.domain",
             "is required when edge.mode is alb (HTTPS needs a certificate for your own domain): "
@@ -345,14 +346,14 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "edge.allow_insecure_http",
             "only applies without edge.domain (with a domain, alb serves HTTPS): remove it",
         )
-    if edge.mode == "alb" and edge.allowed_cidrs and not edge.ipv4_cidrs:
+    if edge.internet_facing and edge.allowed_cidrs and not edge.ipv4_cidrs:
         yield ConfigIssue(
             "edge.allowed_cidrs",
             "lists IPv6 networks only, but the load balancer serves IPv4 only: add the IPv4 "
             "networks of your users",
         )
     listener_ports = 2 if edge.domain else 1
-    if edge.mode == "alb" and len(edge.ipv4_cidrs) * listener_ports > SECURITY_GROUP_RULE_LIMIT:
+    if edge.internet_facing and len(edge.ipv4_cidrs) * listener_ports > SECURITY_GROUP_RULE_LIMIT:
         yield ConfigIssue(
             "edge.allowed_cidrs",
             f"lists {len(edge.ipv4_cidrs)} IPv4 networks, which need "
@@ -366,7 +367,7 @@ def _edge(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             f"lists {len(edge.allowed_cidrs)} networks; a WAF IP set takes {IP_SET_LIMIT}: merge "
             "networks into wider ranges",
         )
-    if edge.allowed_cidrs and edge.mode == "cloudfront" and not cfg.waf.enabled:
+    if edge.allowed_cidrs and edge.uses_cloudfront and not cfg.waf.enabled:
         yield ConfigIssue(
             "edge.allowed_cidrs",
             "in cloudfront mode is enforced by the WAF web ACL, which is off: set waf.enabled: "
@@ -591,11 +592,11 @@ def _schedule(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 def _monitoring(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     """CloudFront's alarms live in us-east-1 and can only notify a topic there."""
     monitoring = cfg.monitoring
-    if not monitoring.enabled or cfg.edge.mode != "cloudfront":
+    if not cfg.has_edge_alarms:
         return
     topic_region = monitoring.topic_arn.split(":")[3] if monitoring.topic_arn else None
     if (
-        topic_region not in (None, "us-east-1")
+        topic_region not in (None, GLOBAL_REGION)
         and not monitoring.emails
         and monitoring.global_topic_arn is None
     ):

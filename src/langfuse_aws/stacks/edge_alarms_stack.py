@@ -1,41 +1,21 @@
 """The us-east-1 alarms: CloudFront and its web ACL publish their metrics only there.
 
 CloudWatch raises an alarm only in the region of its metric, and the distribution belongs to
-the main stack, so these alarms sit in a stack of their own that follows the main stack.
+the main stack, so these alarms sit in a stack of their own that follows the main stack. The
+alarms themselves are ``constructs/operations/edge_alarms.py``; this stack only wires them.
 """
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import CfnOutput
 from aws_cdk import aws_cloudfront as cloudfront
-from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from ..alarm_destination import alarm_destination, existing_topic
 from ..config.models import EnvironmentConfig
-from ..constructs.edge.waf import blocked_requests
-from ..constructs.operations.alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
+from ..constructs.operations.alarms import alarm_topic
+from ..constructs.operations.edge_alarms import EdgeAlarmsProps, add_edge_alarms
 from .global_stack import GlobalRegionStack
-
-# CloudFront 5xx share (percent) that alarms, once a 5-minute period has enough requests for
-# a share to mean something (one failed request of three is not an outage).
-CLOUDFRONT_5XX_PERCENT = 5
-CLOUDFRONT_MIN_REQUESTS = 100
-
-
-def cloudfront_5xx_rate(distribution_id: str) -> cloudwatch.MathExpression:
-    """The distribution's 5xx share per 5 minutes, and 0 while it serves few requests."""
-    dimensions = {"DistributionId": distribution_id, "Region": "Global"}
-    period = Duration.minutes(5)
-    return cloudwatch.MathExpression(
-        expression=f"IF(requests >= {CLOUDFRONT_MIN_REQUESTS}, errors, 0)",
-        using_metrics={
-            "errors": aws_metric("AWS/CloudFront", "5xxErrorRate", "Average", period, dimensions),
-            "requests": aws_metric("AWS/CloudFront", "Requests", "Sum", period, dimensions),
-        },
-        label="5xx share of requests (%)",
-        period=period,
-    )
 
 
 class EdgeAlarmsStack(GlobalRegionStack):
@@ -54,7 +34,6 @@ class EdgeAlarmsStack(GlobalRegionStack):
             scope, id_, config=config, description="us-east-1 alarms on CloudFront and its WAF"
         )
         monitoring = config.monitoring
-        prefix = f"langfuse-{config.name}"
         topic = alarm_topic(
             self,
             environment_name=config.name,
@@ -67,29 +46,13 @@ class EdgeAlarmsStack(GlobalRegionStack):
             value=alarm_destination(config, global_region=True).summary,
             description="Where the us-east-1 CloudWatch alarms go",
         )
-        notifying_alarm(
+        add_edge_alarms(
             self,
-            "CloudFront5xx",
-            AlarmSpec(
-                name=f"{prefix}-cloudfront-5xx-rate",
-                description=f"More than {CLOUDFRONT_5XX_PERCENT} % of CloudFront's answers "
-                "are 5xx errors (the origin, Langfuse web, fails or cannot be reached).",
-                metric=cloudfront_5xx_rate(distribution.distribution_id),
-                threshold=CLOUDFRONT_5XX_PERCENT,
-                periods=3,
+            EdgeAlarmsProps(
+                environment_name=config.name,
+                distribution=distribution,
+                topic=topic,
+                waf_blocked_per_5_minutes=monitoring.waf_blocked_per_5_minutes,
+                web_acl_metric=web_acl_metric,
             ),
-            topic,
         )
-        if web_acl_metric is not None:
-            blocked = monitoring.waf_blocked_per_5_minutes
-            notifying_alarm(
-                self,
-                "WafBlocked",
-                AlarmSpec(
-                    name=f"{prefix}-waf-blocked",
-                    description=f"The WAF blocked more than {blocked} requests in 5 minutes.",
-                    metric=blocked_requests(web_acl_metric, regional_in=None),
-                    threshold=blocked,
-                ),
-                topic,
-            )

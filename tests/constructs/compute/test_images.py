@@ -30,8 +30,8 @@ from aws_cdk.assertions import Template
 from cfn_eval import evaluate, pseudo_parameters
 from cfn_graph import DependencyGraph
 from langfuse_aws.config import ConfigError, parse_config
-from langfuse_aws.config.models import LangfuseConfig, RegistryCacheConfig
-from langfuse_aws.constructs.compute.images import ImageRef, ImageSource
+from langfuse_aws.config.models import LangfuseConfig
+from langfuse_aws.constructs.compute.images import ImageRef, ImageSource, Registry
 from langfuse_aws.langfuse.contract import web_image, worker_image
 from synth import SynthesizedEnvironment, role_statements, task_container
 
@@ -155,11 +155,12 @@ def test_only_tasks_that_pull_through_the_cache_wait_for_its_rule(
 
 
 def pulled(
-    lf: LangfuseConfig, cache: RegistryCacheConfig | None
+    lf: LangfuseConfig, cache: dict[Registry, str] | None
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """The image each Langfuse task pulls and the template, for an environment named unit."""
+    """The image each Langfuse task pulls and the template, for an environment named unit
+    whose pull-through cache has the credentials ``cache`` names per registry."""
     stack = Stack(App(), "Unit", env=Environment(account="111122223333", region="eu-west-1"))
-    images = ImageSource(stack, "Images", environment_name="unit", cache=cache)
+    images = ImageSource(stack, "Images", environment_name="unit", cache_credentials=cache)
     for name, ref in (("Web", web_image(lf)), ("Worker", worker_image(lf))):
         task = ecs.FargateTaskDefinition(stack, f"{name}Task")
         task.add_container(name.lower(), image=images.container_image(ref, task))
@@ -188,9 +189,7 @@ def test_langfuse_comes_from_ghcr_by_default_and_dockerhub_stays_selectable() ->
 
 
 def test_each_registry_through_the_cache_pulls_by_tag_with_first_pull_rights() -> None:
-    uris, template = pulled(
-        LangfuseConfig(), RegistryCacheConfig(ghcr_credentials_secret=GHCR_SECRET)
-    )
+    uris, template = pulled(LangfuseConfig(), {"ghcr": GHCR_SECRET})
     assert uris == {
         "Web": f"{HOST}/unit/ghcr/langfuse/langfuse:4.38.0",
         "Worker": f"{HOST}/unit/ghcr/langfuse/langfuse-worker:4.38.0",
@@ -215,10 +214,7 @@ def test_each_registry_through_the_cache_pulls_by_tag_with_first_pull_rights() -
         arn = f"arn:aws:ecr:eu-west-1:111122223333:repository/unit/ghcr/{repository}"
         assert granted.get(arn, set()) >= FIRST_PULL_ACTIONS, repository
 
-    uris, _ = pulled(
-        LangfuseConfig(registry="dockerhub"),
-        RegistryCacheConfig(dockerhub_credentials_secret=DOCKER_HUB_SECRET),
-    )
+    uris, _ = pulled(LangfuseConfig(registry="dockerhub"), {"dockerhub": DOCKER_HUB_SECRET})
     assert uris == {
         "Web": f"{HOST}/unit/docker/langfuse/langfuse:4.38.0",
         "Worker": f"{HOST}/unit/docker/langfuse/langfuse-worker:4.38.0",
@@ -231,7 +227,7 @@ def test_a_digest_through_the_cache_is_refused_by_the_construct_too() -> None:
         stack,
         "Images",
         environment_name="unit",
-        cache=RegistryCacheConfig(dockerhub_credentials_secret=DOCKER_HUB_SECRET),
+        cache_credentials={"dockerhub": DOCKER_HUB_SECRET},
     )
     ref = ImageRef("dockerhub", "clickhouse/clickhouse-server", "26.4.4.38", CLICKHOUSE_DIGEST)
     with pytest.raises(ValueError, match="fills only on a pull by tag"):

@@ -11,6 +11,7 @@ registry"). A cached image is pulled by tag: the cache fills only on a pull by t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,7 +22,6 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ...compliance import acknowledge
-from ...config.models import RegistryCacheConfig
 
 Registry = Literal["dockerhub", "ghcr"]
 
@@ -70,6 +70,8 @@ class ImageSource(Construct):
 
     Each cached registry gets a pull-through cache rule whose prefix carries the environment
     name (unique in the account); its credentials come from an existing Secrets Manager secret.
+    ``cache_credentials`` maps each registry pulled through the cache to the full ARN of that
+    secret; a registry it does not name is pulled directly.
     """
 
     def __init__(
@@ -78,15 +80,13 @@ class ImageSource(Construct):
         id_: str,
         *,
         environment_name: str,
-        cache: RegistryCacheConfig | None,
+        cache_credentials: Mapping[Registry, str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.rules: dict[Registry, ecr.CfnPullThroughCacheRule] = {}
-        secrets: dict[Registry, str | None] = {
-            "dockerhub": cache.dockerhub_credentials_secret if cache else None,
-            "ghcr": cache.ghcr_credentials_secret if cache else None,
-        }
-        for registry, secret_arn in secrets.items():
+        credentials = cache_credentials or {}
+        for registry in UPSTREAMS:
+            secret_arn = credentials.get(registry)
             if secret_arn is None:
                 continue
             upstream = UPSTREAMS[registry]

@@ -1,13 +1,12 @@
-"""Langfuse web and worker: the hardened Fargate service each one runs as, and the function
-that builds both from the container contract.
+"""Langfuse web and worker: the hardened Fargate service each one runs as.
 
-``langfuse_services`` is a function rather than a construct: the services keep the logical ids
-they were deployed with directly under the stack (Web..., Worker...).
+The stack builds both from the container contract (``stacks/main/services.py``), directly
+under the stack, where they keep the logical ids they were deployed with (Web..., Worker...).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -15,12 +14,10 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ...compliance import acknowledge, control_tower
-from ...config.models import LangfuseConfig, TaskSize
-from ...langfuse import contract
+from ..data.protection import DataProtection
 from .cluster import ServiceCluster
 from .fargate import (
     HealthProbe,
@@ -37,7 +34,22 @@ BACKLOG_SCALE_OUT_JOBS = 1_000
 BACKLOG_SCALE_OUT_FAST_JOBS = 10_000
 
 
-def capacity_strategy(size: TaskSize) -> list[ecs.CapacityProviderStrategy]:
+@dataclass(frozen=True)
+class ServiceSize:
+    """CPU, memory and scaling of one service."""
+
+    cpu: int
+    """vCPU units of one task (1024 = 1 vCPU)."""
+    memory_mib: int
+    min_tasks: int
+    max_tasks: int
+    cpu_target_percent: int
+    """Average CPU utilisation that target tracking keeps."""
+    spot: bool = False
+    """Fargate Spot allowed (see capacity_strategy)."""
+
+
+def capacity_strategy(size: ServiceSize) -> list[ecs.CapacityProviderStrategy]:
     """Where the tasks run. With Spot allowed, a service that keeps two or more tasks keeps one
     on FARGATE (ECS places the base first) and the rest mostly on Spot; a single-task service
     runs on Spot, because a base of one would put its only task on FARGATE for ever."""
@@ -59,13 +71,13 @@ class LangfuseServiceProps:
     cluster: ServiceCluster
     image: ImageRef
     images: ImageSource
-    size: TaskSize
+    size: ServiceSize
     port: int
     health_path: str
     environment: dict[str, str]
     secrets: dict[str, ecs.Secret]
     enable_exec: bool
-    log_retention: logs.RetentionDays
+    protection: DataProtection
     health_check_grace: Duration | None = None
 
 
@@ -82,7 +94,7 @@ class LangfuseService(Construct):
         cluster, size, port = props.cluster, props.size, props.port
         health_path, enable_exec = props.health_path, props.enable_exec
         self.task_definition = arm64_task_definition(self, cpu=size.cpu, memory_mib=size.memory_mib)
-        self.log_group = container_log_group(self, props.log_retention)
+        self.log_group = container_log_group(self, props.protection.log_retention)
         self.container = self.task_definition.add_container(
             "langfuse",
             image=props.images.container_image(props.image, self.task_definition),
@@ -180,62 +192,3 @@ class LangfuseService(Construct):
     def connections(self) -> ec2.Connections:
         """Network identity of the service's tasks."""
         return self.service.connections
-
-
-@dataclass(frozen=True)
-class LangfuseServicesProps:
-    """Where web and worker run, what they are wired to, and the settings they read."""
-
-    langfuse: LangfuseConfig
-    runtime: contract.LangfuseRuntime
-    cluster: ServiceCluster
-    images: ImageSource
-    log_retention: logs.RetentionDays
-    idle_timeout_seconds: int
-    """The load balancer's idle timeout, which web's keep-alive must outlast."""
-    publishes_queue_metrics: bool
-
-
-@dataclass(frozen=True)
-class LangfuseServices:
-    """Resources out: the web service (behind the load balancer) and the worker."""
-
-    web: LangfuseService
-    worker: LangfuseService
-
-
-def langfuse_services(scope: Construct, props: LangfuseServicesProps) -> LangfuseServices:
-    """Web (UI and API on 3000) and the worker (queues on 3030); the worker starts after web,
-    which runs the database migrations."""
-    lf, runtime = props.langfuse, props.runtime
-    web_props = LangfuseServiceProps(
-        cluster=props.cluster,
-        image=contract.web_image(lf),
-        images=props.images,
-        size=lf.web,
-        port=contract.WEB_PORT,
-        health_path=contract.WEB_HEALTH_PATH,
-        environment=contract.web_environment(
-            lf, runtime, idle_timeout_seconds=props.idle_timeout_seconds
-        ),
-        secrets=contract.web_secrets(runtime),
-        enable_exec=lf.enable_exec,
-        log_retention=props.log_retention,
-        health_check_grace=Duration.seconds(lf.health_check_grace_seconds),
-    )
-    web = LangfuseService(scope, "Web", props=web_props)
-    worker_props = replace(
-        web_props,
-        image=contract.worker_image(lf),
-        size=lf.worker,
-        port=contract.WORKER_PORT,
-        health_path=contract.WORKER_HEALTH_PATH,
-        environment=contract.worker_environment(
-            lf, runtime, publishes_queue_metrics=props.publishes_queue_metrics
-        ),
-        secrets=contract.worker_secrets(runtime),
-        health_check_grace=None,
-    )
-    worker = LangfuseService(scope, "Worker", props=worker_props)
-    worker.service.node.add_dependency(web.service)
-    return LangfuseServices(web=web, worker=worker)

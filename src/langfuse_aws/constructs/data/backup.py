@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import cast
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -13,15 +14,28 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from ...compliance import acknowledge
-from ...config.models import BackupConfig
 from .deployment_names import deployment_name
-from .protection import data_removal_policy
+from .protection import DataProtection
 
 RESTORE_ROLE_OUTPUT = "BackupRestoreRoleArn"
 
 
+@dataclass(frozen=True)
+class BackupsProps:
+    """What is backed up, when, for how long, and whether the vault outlives the stack."""
+
+    protection: DataProtection
+    database: rds.DatabaseCluster
+    hour_utc: int
+    """Hour (UTC) the daily backup starts."""
+    retention_days: int
+    """How long each recovery point is kept."""
+    file_systems: list[efs.IFileSystem] = field(default_factory=list)
+    """EFS file systems backed up with the database (ClickHouse's data, when it runs here)."""
+
+
 class Backups(Construct):
-    """A dedicated vault and a daily plan covering Aurora and (when present) ClickHouse's EFS.
+    """A dedicated vault and a daily plan covering Aurora and the given EFS file systems.
 
     The vault is kept when a retaining environment is destroyed (its recovery points are the
     backups) and CloudFormation requires it to have a name, unique in the account and region.
@@ -30,23 +44,14 @@ class Backups(Construct):
     the kept one instead of failing on its name.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        config: BackupConfig,
-        database: rds.DatabaseCluster,
-        file_system: efs.IFileSystem | None,
-        retain: bool,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: BackupsProps) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
         self.vault = backup.BackupVault(
             self,
             "Vault",
             backup_vault_name=deployment_name(stack, stack.stack_name),
-            removal_policy=data_removal_policy(retain),
+            removal_policy=props.protection.removal_policy,
         )
         # Plan names are unique in an account and region: carry the stack (environment) name.
         self.plan = backup.BackupPlan(
@@ -58,13 +63,12 @@ class Backups(Construct):
         self.plan.add_rule(
             backup.BackupPlanRule(
                 rule_name="Daily",
-                schedule_expression=events.Schedule.cron(hour=str(config.hour_utc), minute="0"),
-                delete_after=Duration.days(config.retention_days),
+                schedule_expression=events.Schedule.cron(hour=str(props.hour_utc), minute="0"),
+                delete_after=Duration.days(props.retention_days),
             )
         )
-        resources = [backup.BackupResource.from_rds_database_cluster(database)]
-        if file_system is not None:
-            resources.append(backup.BackupResource.from_efs_file_system(file_system))
+        resources = [backup.BackupResource.from_rds_database_cluster(props.database)]
+        resources += [backup.BackupResource.from_efs_file_system(fs) for fs in props.file_systems]
         # The same role restores: scripts/restore_drill.py passes it to StartRestoreJob.
         selection = self.plan.add_selection("Stateful", resources=resources, allow_restores=True)
         acknowledge(

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ...compliance import acknowledge, control_tower
-from .protection import data_removal_policy
+from .protection import DataProtection, data_removal_policy
 
 
 def hardened_bucket(
@@ -55,11 +55,11 @@ class LogBucket(Construct):
     (see ``edge.cloudfront.delivers_standard_logs``).
     """
 
-    def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
+    def __init__(self, scope: Construct, id_: str, *, protection: DataProtection) -> None:
         super().__init__(scope, id_)
         self.bucket = hardened_bucket(
             self,
-            retain=retain,
+            retain=protection.retain,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireLogs",

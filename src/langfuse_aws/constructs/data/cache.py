@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ...compliance import acknowledge
-from ...config.models import CacheConfig
-from .protection import snapshot_removal_policy
+from .protection import DataProtection
 from .secrets import unrotated_secret
 
 VALKEY_PORT = 6379
+
+
+@dataclass(frozen=True)
+class CacheProps:
+    """The replication group's network, protection, engine and nodes."""
+
+    vpc: ec2.IVpc
+    protection: DataProtection
+    engine_version: str
+    """Valkey version, e.g. 8.1."""
+    node_type: str
+    """ElastiCache node type, e.g. cache.t4g.small."""
+    replicas: int = 0
+    multi_az: bool = False
+    """Automatic failover to a replica in another zone (needs a replica)."""
 
 
 class Cache(Construct):
@@ -24,16 +40,9 @@ class Cache(Construct):
     CROSSSLOT errors.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        vpc: ec2.IVpc,
-        config: CacheConfig,
-        retain: bool,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: CacheProps) -> None:
         super().__init__(scope, id_)
+        vpc, protection = props.vpc, props.protection
         self.port = VALKEY_PORT
         self.auth_token = unrotated_secret(
             self,
@@ -55,7 +64,7 @@ class Cache(Construct):
             description="Langfuse Valkey subnets",
             subnet_ids=vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids,
         )
-        major = config.engine_version.split(".")[0]
+        major = props.engine_version.split(".")[0]
         parameters = elasticache.CfnParameterGroup(
             self,
             "Parameters",
@@ -68,11 +77,11 @@ class Cache(Construct):
             "ReplicationGroup",
             replication_group_description="Langfuse queue and cache",
             engine="valkey",
-            engine_version=config.engine_version,
-            cache_node_type=config.node_type,
-            num_cache_clusters=1 + config.replicas,
-            automatic_failover_enabled=config.multi_az,
-            multi_az_enabled=config.multi_az,
+            engine_version=props.engine_version,
+            cache_node_type=props.node_type,
+            num_cache_clusters=1 + props.replicas,
+            automatic_failover_enabled=props.multi_az,
+            multi_az_enabled=props.multi_az,
             cache_parameter_group_name=parameters.ref,
             cache_subnet_group_name=subnets.ref,
             security_group_ids=[self.security_group.security_group_id],
@@ -82,11 +91,11 @@ class Cache(Construct):
             transit_encryption_mode="required",
             auth_token=self.auth_token.secret_value.unsafe_unwrap(),
             # Daily snapshots, a week of them where the environment keeps its data.
-            snapshot_retention_limit=7 if retain else 1,
+            snapshot_retention_limit=7 if protection.retain else 1,
             auto_minor_version_upgrade=True,
         )
         # Keep a final snapshot of queued jobs when the environment keeps its data.
-        self.replication_group.apply_removal_policy(snapshot_removal_policy(retain))
+        self.replication_group.apply_removal_policy(protection.snapshot_removal_policy)
         self.connections = ec2.Connections(
             security_groups=[self.security_group],
             default_port=ec2.Port.tcp(VALKEY_PORT),
@@ -97,7 +106,7 @@ class Cache(Construct):
             "Port 6379 is kept because only the Langfuse tasks' security group may reach the "
             "isolated subnets, so a non-standard port adds no protection.",
         )
-        if not config.multi_az:
+        if not props.multi_az:
             acknowledge(
                 self.replication_group,
                 "AwsSolutions-AEC4",

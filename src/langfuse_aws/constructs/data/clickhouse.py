@@ -1,4 +1,5 @@
-"""ClickHouse: one server on Fargate with EFS storage, or an external service."""
+"""ClickHouse: one server on Fargate with EFS storage, and the endpoint Langfuse reaches
+ClickHouse at, whichever mode runs it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ...compliance import acknowledge, control_tower
-from ...config.models import ClickHouseConfig, ClickHouseExternalConfig, ClickHouseFargateConfig
 from ..compute.cluster import ServiceCluster
 from ..compute.fargate import (
     HealthProbe,
@@ -23,8 +22,8 @@ from ..compute.fargate import (
     private_service,
 )
 from ..compute.images import ImageRef, ImageSource
-from .protection import data_removal_policy
-from .secrets import import_secret, unrotated_secret
+from .protection import DataProtection
+from .secrets import unrotated_secret
 
 HTTP_PORT = 8123
 NATIVE_PORT = 9000
@@ -74,6 +73,23 @@ class ClickHouseEndpoint:
     migration_ssl: bool
 
 
+@dataclass(frozen=True)
+class ClickHouseServerProps:
+    """Where the server runs, its image and size, and how its data is protected."""
+
+    cluster: ServiceCluster
+    images: ImageSource
+    protection: DataProtection
+    backed_up: bool
+    """The environment's AWS Backup plan covers the file system."""
+    image_tag: str
+    """clickhouse/clickhouse-server tag, an exact patch release."""
+    cpu: int
+    memory_mib: int
+    image_digest: str | None = None
+    """Pins the exact image bytes (sha256:...)."""
+
+
 class ClickHouseServer(Construct):
     """A single ClickHouse server on Fargate (ARM64) with its data on encrypted EFS.
 
@@ -83,16 +99,9 @@ class ClickHouseServer(Construct):
     reads its parts constantly.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        config: ClickHouseFargateConfig,
-        props: ClickHouseServerProps,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: ClickHouseServerProps) -> None:
         super().__init__(scope, id_)
-        cluster, images, retain = props.cluster, props.images, props.retain
+        cluster, images, protection = props.cluster, props.images, props.protection
         vpc = cluster.cluster.vpc
         self.password = unrotated_secret(
             self,
@@ -101,7 +110,7 @@ class ClickHouseServer(Construct):
             generator=secretsmanager.SecretStringGenerator(
                 password_length=40, exclude_punctuation=True
             ),
-            retain=retain,
+            retain=protection.retain,
             why_not_rotated="ClickHouse creates this user from the secret at first start only, "
             "so a rotated secret would no longer match; change it inside ClickHouse, then in the "
             "secret.",
@@ -114,7 +123,7 @@ class ClickHouseServer(Construct):
             encrypted=True,
             performance_mode=efs.PerformanceMode.GENERAL_PURPOSE,
             throughput_mode=efs.ThroughputMode.ELASTIC,
-            removal_policy=data_removal_policy(retain),
+            removal_policy=protection.removal_policy,
             enable_automatic_backups=False,
             allow_anonymous_access=False,
         )
@@ -137,8 +146,8 @@ class ClickHouseServer(Construct):
         )
         task = arm64_task_definition(
             self,
-            cpu=config.cpu,
-            memory_mib=config.memory_mib,
+            cpu=props.cpu,
+            memory_mib=props.memory_mib,
             volumes=[
                 ecs.Volume(
                     name="data",
@@ -154,7 +163,7 @@ class ClickHouseServer(Construct):
         )
         self.file_system.grant_read_write(task.task_role)
         self.file_system.grant_root_access(task.task_role)
-        log_group = container_log_group(self, props.log_retention)
+        log_group = container_log_group(self, protection.log_retention)
         control_tower.container_starting_as_root(
             task,
             "The ClickHouse image starts as root to write its configuration and then runs the "
@@ -168,10 +177,10 @@ class ClickHouseServer(Construct):
         container = task.add_container(
             "clickhouse",
             image=images.container_image(
-                ImageRef("dockerhub", CLICKHOUSE_IMAGE, config.image_tag, config.image_digest),
+                ImageRef("dockerhub", CLICKHOUSE_IMAGE, props.image_tag, props.image_digest),
                 task,
             ),
-            memory_limit_mib=config.memory_mib,
+            memory_limit_mib=props.memory_mib,
             entry_point=["/bin/sh", "-c"],
             command=[
                 'printf "%s" "$LANGFUSE_CLICKHOUSE_CONFIG" > '
@@ -253,37 +262,3 @@ class ClickHouseServer(Construct):
             self.security_group.connections.allow_from(
                 peer, ec2.Port.tcp(NATIVE_PORT), "ClickHouse native"
             )
-
-
-@dataclass(frozen=True)
-class ClickHouseServerProps:
-    """What a ClickHouse server on Fargate needs besides its own settings."""
-
-    cluster: ServiceCluster
-    images: ImageSource
-    retain: bool
-    backed_up: bool
-    log_retention: logs.RetentionDays
-
-
-def clickhouse_for(
-    scope: Construct, config: ClickHouseConfig, props: ClickHouseServerProps
-) -> tuple[ClickHouseServer | None, ClickHouseEndpoint]:
-    """The server this environment runs (``ClickHouse``), if any, and the endpoint Langfuse
-    uses: the server's, or the external service's."""
-    if isinstance(config, ClickHouseFargateConfig):
-        server = ClickHouseServer(scope, "ClickHouse", config=config, props=props)
-        return server, server.endpoint
-    return None, external_clickhouse(scope, config)
-
-
-def external_clickhouse(scope: Construct, config: ClickHouseExternalConfig) -> ClickHouseEndpoint:
-    """Endpoint of an existing ClickHouse whose password is in an existing secret."""
-    return ClickHouseEndpoint(
-        url=config.url.rstrip("/"),
-        migration_url=config.migration_url.rstrip("/"),
-        user=config.user,
-        password=import_secret(scope, "ClickHousePassword", config.password_secret),
-        cluster_enabled=config.cluster_enabled,
-        migration_ssl=config.migration_ssl,
-    )

@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ...compliance import acknowledge, control_tower
 from ...compliance.custom_resources import acknowledge_log_retention_provider
-from ...config.models import DatabaseConfig
-from .protection import data_removal_policy
+from .protection import DataProtection
 
 DATABASE_NAME = "langfuse"
 DATABASE_USER = "langfuse"
 # The Langfuse entrypoint pastes the password into DATABASE_URL without URL-encoding it.
 URL_UNSAFE_CHARACTERS = string.punctuation + " "
+
+
+@dataclass(frozen=True)
+class DatabaseProps:
+    """The cluster's network, protection, engine, capacity and backups."""
+
+    vpc: ec2.IVpc
+    protection: DataProtection
+    engine_version: str
+    """Aurora PostgreSQL version, e.g. 17.9."""
+    min_acu: float
+    max_acu: float
+    backup_retention_days: int
+    reader: bool = False
+    """A reader instance in another zone for fast failover."""
+    auto_pause_minutes: int | None = None
+    """Idle minutes before Aurora pauses (min_acu 0); None never pauses."""
 
 
 class Database(Construct):
@@ -30,20 +46,12 @@ class Database(Construct):
     group and secret, when the stack is deleted; its instances are deleted.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        vpc: ec2.IVpc,
-        config: DatabaseConfig,
-        retain: bool,
-        log_retention: logs.RetentionDays,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: DatabaseProps) -> None:
         super().__init__(scope, id_)
-        major = config.engine_version.split(".")[0]
+        protection = props.protection
+        major = props.engine_version.split(".")[0]
         engine = rds.DatabaseClusterEngine.aurora_postgres(
-            version=rds.AuroraPostgresEngineVersion.of(config.engine_version, major)
+            version=rds.AuroraPostgresEngineVersion.of(props.engine_version, major)
         )
         self.secret = rds.DatabaseSecret(
             self,
@@ -51,7 +59,7 @@ class Database(Construct):
             username=DATABASE_USER,
             exclude_characters=URL_UNSAFE_CHARACTERS,
         )
-        self.secret.apply_removal_policy(data_removal_policy(retain))
+        self.secret.apply_removal_policy(protection.removal_policy)
         parameters = rds.ParameterGroup(
             self,
             "Parameters",
@@ -59,39 +67,41 @@ class Database(Construct):
             description="Langfuse: TLS required, UTC",
             parameters={"rds.force_ssl": "1", "timezone": "UTC"},
             # RDS refuses to delete a parameter group that a kept cluster still uses.
-            removal_policy=data_removal_policy(retain),
+            removal_policy=protection.removal_policy,
         )
         readers = (
             [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True)]
-            if config.reader
+            if props.reader
             else []
         )
         self.cluster = rds.DatabaseCluster(
             self,
             "Cluster",
             engine=engine,
-            vpc=vpc,
+            vpc=props.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             credentials=rds.Credentials.from_secret(self.secret),
             default_database_name=DATABASE_NAME,
             parameter_group=parameters,
             writer=rds.ClusterInstance.serverless_v2("Writer"),
             readers=readers,
-            serverless_v2_min_capacity=config.min_acu,
-            serverless_v2_max_capacity=config.max_acu,
+            serverless_v2_min_capacity=props.min_acu,
+            serverless_v2_max_capacity=props.max_acu,
             serverless_v2_auto_pause_duration=(
-                Duration.minutes(config.auto_pause_minutes) if config.scale_to_zero else None
+                Duration.minutes(props.auto_pause_minutes)
+                if props.auto_pause_minutes is not None
+                else None
             ),
             storage_encrypted=True,
             iam_authentication=True,
-            deletion_protection=retain,
+            deletion_protection=protection.retain,
             # Kept clusters are retained as they are (deletion protection on): CloudFormation
             # cannot delete a protected cluster, so a final-snapshot policy would fail destroy.
-            removal_policy=data_removal_policy(retain),
-            backup=rds.BackupProps(retention=Duration.days(config.backup_retention_days)),
+            removal_policy=protection.removal_policy,
+            backup=rds.BackupProps(retention=Duration.days(props.backup_retention_days)),
             copy_tags_to_snapshot=True,
             cloudwatch_logs_exports=["postgresql"],
-            cloudwatch_logs_retention=log_retention,
+            cloudwatch_logs_retention=protection.log_retention,
             monitoring_interval=Duration.seconds(60),
         )
         # The data lives in the cluster's storage, not in its instances. Deleting the instances
@@ -133,7 +143,7 @@ class Database(Construct):
             "Langfuse reads the database password once at task start, so automatic rotation "
             "would break running tasks; rotate by updating the secret and redeploying.",
         )
-        if not retain:
+        if not protection.retain:
             acknowledge(
                 self.cluster,
                 control_tower.GUARD + "rds_cluster_deletion_protection_enabled_check",

@@ -3,6 +3,8 @@ policies for data, log groups of disposable environments, and CloudWatch Logs re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jsii
 from aws_cdk import IAspect, RemovalPolicy
 from aws_cdk import aws_logs as logs
@@ -17,6 +19,31 @@ def data_removal_policy(retain: bool) -> RemovalPolicy:
 def snapshot_removal_policy(retain: bool) -> RemovalPolicy:
     """SNAPSHOT: a final snapshot, then delete (Valkey), in environments that keep data."""
     return RemovalPolicy.SNAPSHOT if retain else RemovalPolicy.DESTROY
+
+
+@dataclass(frozen=True)
+class DataProtection:
+    """The environment's one policy for what outlives its stack and how long logs are kept.
+
+    Every construct that stores data or writes logs takes this object instead of a
+    ``retain`` flag and a retention of its own, so that the YAML's data_protection and
+    logs.retention_days reach each of them the same way.
+    """
+
+    retain: bool
+    """Data survives stack deletion and replacement (data_protection: retain)."""
+    log_retention: logs.RetentionDays
+    """How long CloudWatch Logs keeps every log group (logs.retention_days)."""
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        """RETAIN for data in environments that keep it, DESTROY for disposable ones."""
+        return data_removal_policy(self.retain)
+
+    @property
+    def snapshot_removal_policy(self) -> RemovalPolicy:
+        """A final snapshot, then delete, where data is kept; DESTROY for disposable ones."""
+        return snapshot_removal_policy(self.retain)
 
 
 @jsii.implements(IAspect)

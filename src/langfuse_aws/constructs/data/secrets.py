@@ -11,8 +11,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ...compliance import acknowledge
-from ...config.models import EmailConfig, InitConfig
-from .protection import data_removal_policy
+from .protection import DataProtection, data_removal_policy
 
 
 def unrotated_secret(
@@ -50,23 +49,6 @@ def import_secret(scope: Construct, id_: str, reference: str) -> secretsmanager.
     return secretsmanager.Secret.from_secret_name_v2(scope, id_, reference)
 
 
-def langfuse_setting_secrets(
-    scope: Construct, email: EmailConfig | None, init: InitConfig | None
-) -> dict[str, secretsmanager.ISecret]:
-    """The existing secrets the YAML names for Langfuse's e-mail and headless first start,
-    keyed by the LangfuseRuntime field each one fills."""
-    found: dict[str, secretsmanager.ISecret] = {}
-    if email is not None:
-        found["smtp_url"] = import_secret(scope, "SmtpUrl", email.smtp_url_secret)
-    if init is not None and init.api_keys_secret:
-        found["init_api_keys"] = import_secret(scope, "InitApiKeys", init.api_keys_secret)
-    if init is not None and init.user_password_secret:
-        found["init_user_password"] = import_secret(
-            scope, "InitUserPassword", init.user_password_secret
-        )
-    return found
-
-
 NOT_HEX = "".join(sorted(set(string.ascii_lowercase) - set("abcdef")))
 
 
@@ -78,9 +60,9 @@ class AppSecrets(Construct):
     ENCRYPTION_KEY is exactly 64 lower-case hex characters, as Langfuse requires.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, retain: bool) -> None:
+    def __init__(self, scope: Construct, id_: str, *, protection: DataProtection) -> None:
         super().__init__(scope, id_)
-        self.retain = retain
+        self.retain = protection.retain
         self.nextauth_secret = self._secret(
             "NextAuthSecret",
             "Langfuse NEXTAUTH_SECRET (session signing)",

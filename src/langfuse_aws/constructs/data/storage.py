@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ...compliance import acknowledge
-from ...config.models import StorageConfig
 from .buckets import hardened_bucket
+from .protection import DataProtection
 
 EVENTS_PREFIX = "events/"
 MEDIA_PREFIX = "media/"
@@ -21,6 +23,18 @@ OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMu
 BROWSER_UPLOAD_HEADERS = ("content-type", "x-amz-checksum-sha256")
 
 
+@dataclass(frozen=True)
+class StorageProps:
+    """The bucket's lifecycle, its protection and where it writes its access logs."""
+
+    protection: DataProtection
+    access_logs: s3.IBucket
+    noncurrent_version_expiry_days: int
+    """Overwritten or deleted object versions are deleted after this many days."""
+    events_expiry_days: int | None = None
+    """Raw event objects (events/) are deleted after this many days; None keeps them."""
+
+
 class Storage(Construct):
     """One encrypted, versioned, TLS-only bucket for Langfuse's blobs.
 
@@ -28,36 +42,28 @@ class Storage(Construct):
     Task roles get object access limited to the three prefixes via ``grant_langfuse_access``.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        config: StorageConfig,
-        retain: bool,
-        access_logs: s3.IBucket,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: StorageProps) -> None:
         super().__init__(scope, id_)
         rules = [
             s3.LifecycleRule(
                 id="ExpireOldVersions",
-                noncurrent_version_expiration=Duration.days(config.noncurrent_version_expiry_days),
+                noncurrent_version_expiration=Duration.days(props.noncurrent_version_expiry_days),
                 abort_incomplete_multipart_upload_after=Duration.days(7),
             )
         ]
-        if config.events_expiry_days is not None:
+        if props.events_expiry_days is not None:
             rules.append(
                 s3.LifecycleRule(
                     id="ExpireEvents",
                     prefix=EVENTS_PREFIX,
-                    expiration=Duration.days(config.events_expiry_days),
+                    expiration=Duration.days(props.events_expiry_days),
                 )
             )
         self.bucket = hardened_bucket(
             self,
-            retain=retain,
+            retain=props.protection.retain,
             lifecycle_rules=rules,
-            access_logs=access_logs,
+            access_logs=props.access_logs,
             access_logs_prefix="s3/langfuse/",
         )
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from ...config.models import DomainConfig
+
+@dataclass(frozen=True)
+class Domain:
+    """A host name users open, in an existing Route 53 hosted zone."""
+
+    name: str
+    """Fully qualified host name, e.g. langfuse.example.com."""
+    zone_id: str
+    zone_name: str
+    """The hosted zone's domain, e.g. example.com."""
 
 
-def hosted_zone(scope: Construct, id_: str, domain: DomainConfig) -> route53.IHostedZone:
+def hosted_zone(scope: Construct, id_: str, domain: Domain) -> route53.IHostedZone:
     """The existing zone from its id and name: no lookup, so synth needs no credentials."""
     return route53.HostedZone.from_hosted_zone_attributes(
         scope, id_, hosted_zone_id=domain.zone_id, zone_name=domain.zone_name

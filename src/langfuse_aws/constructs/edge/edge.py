@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
@@ -13,33 +13,49 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from ...config.models import (
-    AlbEdgeConfig,
-    CloudFrontEdgeConfig,
-    EdgeConfig,
-    InternalEdgeConfig,
-)
 from .cloudfront import CloudFrontEdge, CloudFrontEdgeProps
-from .dns import AliasRecords, hosted_zone
+from .dns import AliasRecords, Domain, hosted_zone
 from .load_balancer import LoadBalancer, LoadBalancerProps
 from .waf import WebAcl, WebAclProps
 
 
 @dataclass(frozen=True)
 class EdgeProps:
-    """What the edge needs: its settings, the network, and what the us-east-1 stack made."""
+    """What the edge needs: how users reach it, the network, and what the us-east-1 stack made.
 
-    edge: EdgeConfig
-    web_acl: WebAclProps | None
-    """The REGIONAL web ACL's settings (alb and internal modes); None when WAF is off."""
+    The mode comes as what it means: ``uses_cloudfront`` (CloudFront in front of an internal
+    load balancer), ``internet_facing`` (the load balancer has a public address) and
+    ``clients_reach_load_balancer`` (its security group holds the allow-list).
+    """
+
     vpc: ec2.IVpc
     access_logs: s3.IBucket
     target_port: int
     health_path: str
+    uses_cloudfront: bool
+    internet_facing: bool
+    clients_reach_load_balancer: bool
+    idle_timeout_seconds: int
+    domain: Domain | None = None
+    """The host name users open; None serves CloudFront's or the load balancer's own name."""
+    plain_http: bool = False
+    """Users reach Langfuse over plain HTTP (an alb without a domain, allowed in the YAML)."""
+    allowed_ipv4_cidrs: list[str] = field(default_factory=list)
+    """IPv4 networks the load balancer admits when clients reach it."""
+    allowed_prefix_lists: list[str] = field(default_factory=list)
+    """Managed prefix lists the load balancer admits when clients reach it."""
+    serves_ipv6: bool = True
+    """CloudFront answers IPv6 viewers (AAAA record)."""
+    price_class: str = "100"
+    """CloudFront price class."""
+    certificate_arn: str | None = None
+    """The user's certificate for an internal load balancer; None makes one where needed."""
+    web_acl: WebAclProps | None = None
+    """The REGIONAL web ACL's settings (no CloudFront); None when WAF is off."""
     cloudfront_certificate: acm.ICertificate | None = None
-    """us-east-1 certificate for edge.domain (cloudfront mode with a domain)."""
+    """us-east-1 certificate for the domain (CloudFront with a domain)."""
     cloudfront_web_acl_arn: str | None = None
-    """The CLOUDFRONT-scope web ACL of the us-east-1 stack (cloudfront mode with WAF on)."""
+    """The CLOUDFRONT-scope web ACL of the us-east-1 stack (CloudFront with WAF on)."""
 
 
 class Edge(Construct):
@@ -60,8 +76,7 @@ class Edge(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: EdgeProps) -> None:
         super().__init__(scope, id_)
-        edge = props.edge
-        domain = edge.domain
+        domain = props.domain
         self.zone: route53.IHostedZone | None = (
             hosted_zone(self, "Zone", domain) if domain else None
         )
@@ -72,20 +87,18 @@ class Edge(Construct):
             "LoadBalancer",
             props=LoadBalancerProps(
                 vpc=props.vpc,
-                internet_facing=isinstance(edge, AlbEdgeConfig),
-                certificate=self._load_balancer_certificate(edge),
-                client_ingress=not isinstance(edge, CloudFrontEdgeConfig),
-                allowed_cidrs=edge.ipv4_cidrs,
-                allowed_prefix_lists=list(edge.allowed_prefix_lists)
-                if isinstance(edge, InternalEdgeConfig)
-                else [],
-                idle_timeout_seconds=edge.idle_timeout_seconds,
+                internet_facing=props.internet_facing,
+                certificate=self._load_balancer_certificate(props),
+                client_ingress=props.clients_reach_load_balancer,
+                allowed_cidrs=props.allowed_ipv4_cidrs,
+                allowed_prefix_lists=props.allowed_prefix_lists,
+                idle_timeout_seconds=props.idle_timeout_seconds,
                 target_port=props.target_port,
                 health_path=props.health_path,
                 access_logs=props.access_logs,
             ),
         )
-        if isinstance(edge, CloudFrontEdgeConfig):
+        if props.uses_cloudfront:
             cdn = CloudFrontEdge(
                 self,
                 "Cdn",
@@ -94,10 +107,10 @@ class Edge(Construct):
                     vpc=props.vpc,
                     domain_name=domain.name if domain else None,
                     certificate=props.cloudfront_certificate,
-                    price_class=edge.price_class,
+                    price_class=props.price_class,
                     access_logs=props.access_logs,
                     web_acl_arn=props.cloudfront_web_acl_arn,
-                    ipv6=edge.serves_ipv6,
+                    ipv6=props.serves_ipv6,
                 ),
             )
             self.distribution = cdn.distribution
@@ -116,23 +129,24 @@ class Edge(Construct):
                 zone=self.zone,
                 record_name=domain.name,
                 target=target,
-                ipv6=isinstance(edge, CloudFrontEdgeConfig) and edge.serves_ipv6,
+                ipv6=props.uses_cloudfront and props.serves_ipv6,
             ).a_record
-        scheme = "http" if edge.plain_http else "https"
+        scheme = "http" if props.plain_http else "https"
         self.public_url = f"{scheme}://{host}"
 
-    def _load_balancer_certificate(self, edge: EdgeConfig) -> acm.ICertificate | None:
-        """alb with a domain: a new DNS-validated certificate; internal: the user's; else none
-        (CloudFront terminates TLS, and plain-HTTP alb has none)."""
-        if isinstance(edge, InternalEdgeConfig):
+    def _load_balancer_certificate(self, props: EdgeProps) -> acm.ICertificate | None:
+        """The user's certificate when one is named (internal); an internet-facing load balancer
+        with a domain: a new DNS-validated certificate; else none (CloudFront terminates TLS,
+        and plain-HTTP alb has none)."""
+        if props.certificate_arn is not None:
             return acm.Certificate.from_certificate_arn(
-                self, "InternalCertificate", edge.certificate_arn
+                self, "InternalCertificate", props.certificate_arn
             )
-        if isinstance(edge, AlbEdgeConfig) and edge.domain and self.zone:
+        if props.internet_facing and props.domain and self.zone:
             return acm.Certificate(
                 self,
                 "AlbCertificate",
-                domain_name=edge.domain.name,
+                domain_name=props.domain.name,
                 validation=acm.CertificateValidation.from_dns(self.zone),
             )
         return None

@@ -12,7 +12,8 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ...compliance import control_tower
-from ...config.models import WafConfig
+from ...naming import web_acl_metric_name
+from ..data.protection import DataProtection
 from ..operations.alarms import aws_metric
 
 # Langfuse bodies are LLM prompts and completions: HTML, JavaScript, file paths, URLs, SQL and
@@ -141,12 +142,24 @@ def _label(key: str) -> wafv2.CfnWebACL.StatementProperty:
 
 @dataclass(frozen=True)
 class WebAclProps:
-    """The environment's WAF settings and allow-list, the same for either scope."""
+    """The environment's WAF settings and allow-list, the same for either scope.
 
-    config: WafConfig
+    Each rate limit is requests per client IP per 5 minutes; None turns that rule off.
+    """
+
     allowed_cidrs: list[str]
+    """IPv4 and IPv6 networks allowed in; empty lets everyone in."""
     environment_name: str
-    log_retention: logs.RetentionDays
+    protection: DataProtection
+    """The request log's retention."""
+    managed_rules: bool = True
+    """AWS managed rule groups (common rule set, known bad inputs, IP reputation)."""
+    rate_limit: int | None = None
+    """The UI and the rest of the app (everything but the public API)."""
+    sign_in_rate_limit: int | None = None
+    """The sign-in endpoints."""
+    api_rate_limit: int | None = None
+    """The public API (/api/public/)."""
 
 
 class WebAcl(Construct):
@@ -166,9 +179,9 @@ class WebAcl(Construct):
         cloudfront: bool,
     ) -> None:
         super().__init__(scope, id_)
-        config, allowed_cidrs = props.config, props.allowed_cidrs
+        allowed_cidrs = props.allowed_cidrs
         waf_scope = "CLOUDFRONT" if cloudfront else "REGIONAL"
-        self.metric_name = f"Langfuse-{props.environment_name}"
+        self.metric_name = web_acl_metric_name(props.environment_name)
         rules: list[wafv2.CfnWebACL.RuleProperty] = []
         if allowed_cidrs:
             rules.append(
@@ -177,14 +190,14 @@ class WebAcl(Construct):
         public_api = _path_starts_with(PUBLIC_API_PATH)
         sign_in = _any([_path_starts_with(p) for p in SIGN_IN_PATHS])
         limits = [
-            ("RateLimitSignIn", config.sign_in_rate_limit, sign_in),
-            ("RateLimitApp", config.rate_limit, _not(public_api)),
-            ("RateLimitPublicApi", config.api_rate_limit, public_api),
+            ("RateLimitSignIn", props.sign_in_rate_limit, sign_in),
+            ("RateLimitApp", props.rate_limit, _not(public_api)),
+            ("RateLimitPublicApi", props.api_rate_limit, public_api),
         ]
         for priority, (name, limit, scope_down) in enumerate(limits, start=1):
             if limit is not None:
                 rules.append(_block(name, priority, _rate_limit(limit, scope_down)))
-        if config.managed_rules:
+        if props.managed_rules:
             rules += [
                 _managed("AWSManagedRulesAmazonIpReputationList", 4),
                 _managed("AWSManagedRulesKnownBadInputsRuleSet", 5, list(KNOWN_BAD_BODY_RULES)),
@@ -210,7 +223,7 @@ class WebAcl(Construct):
             visibility_config=_visibility(self.metric_name),
             description="Langfuse edge protection",
         )
-        self._log_requests(props.environment_name, props.log_retention)
+        self._log_requests(props.environment_name, props.protection.log_retention)
 
     def _allow_list(
         self, allowed_cidrs: list[str], waf_scope: str

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from aws_cdk import Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -17,9 +18,8 @@ from constructs import Construct, IConstruct
 
 from ...compliance import acknowledge, control_tower
 from ...compliance.custom_resources import acknowledge_aws_custom_resource_provider
-from ...config.models import CognitoConfig, CognitoEmailConfig
 from ...langfuse.auth_variables import callback_path
-from ..data.protection import data_removal_policy
+from ..data.protection import DataProtection
 from ..data.secrets import unrotated_secret
 
 COGNITO_CALLBACK_ID = "cognito"
@@ -51,7 +51,70 @@ class CognitoCustomDomain:
     """The app's own A record: Cognito refuses a custom domain whose parent host has none."""
 
 
-def _ses_email(email: CognitoEmailConfig) -> cognito.UserPoolEmail:
+@dataclass(frozen=True)
+class SesSender:
+    """Cognito's mail through an Amazon SES verified identity."""
+
+    from_address: str
+    from_name: str | None = None
+    reply_to: str | None = None
+    ses_verified_domain: str | None = None
+    """The verified domain identity from_address belongs to; None: the address itself."""
+    ses_region: str | None = None
+    """Region of the SES identity; None: the stack's region."""
+
+
+@dataclass(frozen=True)
+class SamlProvider:
+    """A corporate SAML identity provider federated into the pool."""
+
+    name: str
+    email_attribute: str
+    """The SAML attribute that carries the user's e-mail."""
+    metadata_url: str | None = None
+    """HTTPS URL of the IdP's metadata (one of url or file)."""
+    metadata_file: str | None = None
+    """Path of a metadata XML file."""
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """A corporate OIDC identity provider federated into the pool."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret_secret: str
+    """Existing Secrets Manager secret (name or ARN) holding the client secret."""
+    scopes: list[str]
+
+
+@dataclass(frozen=True)
+class CognitoProps:
+    """Who may sign up and how they sign in, where Langfuse is, and how the pool is kept."""
+
+    environment_name: str
+    public_url: str
+    """Langfuse's URL: the callback and the sign-out target."""
+    protection: DataProtection
+    self_signup: bool = False
+    allowed_email_domains: list[str] = field(default_factory=list)
+    """With self sign-up, only these e-mail domains may sign up (pre-sign-up trigger)."""
+    mfa: Literal["off", "optional", "required"] = "optional"
+    password_min_length: int = 12
+    feature_plan: Literal["essentials", "plus"] = "essentials"
+    """plus adds threat protection in enforced mode."""
+    domain_prefix: str | None = None
+    """Prefix of the Cognito login domain; None: one unique to the deployment."""
+    email: SesSender | None = None
+    """Cognito's mail through SES; None: Cognito's own sender."""
+    saml: list[SamlProvider] = field(default_factory=list)
+    oidc: list[OidcProvider] = field(default_factory=list)
+    custom_domain: CognitoCustomDomain | None = None
+    """The login page on the adopter's own host name instead of a Cognito prefix domain."""
+
+
+def _ses_email(email: SesSender) -> cognito.UserPoolEmail:
     """Cognito's mail through an SES verified identity (domain or address)."""
     return cognito.UserPoolEmail.with_ses(
         from_email=email.from_address,
@@ -72,21 +135,11 @@ class CognitoAuth(Construct):
     Secrets Manager so it reaches Langfuse only as an ECS secret.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        config: CognitoConfig,
-        environment_name: str,
-        public_url: str,
-        retain: bool,
-        log_retention: logs.RetentionDays,
-        custom_domain: CognitoCustomDomain | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: CognitoProps) -> None:
         super().__init__(scope, id_)
+        public_url, protection = props.public_url, props.protection
         self.callback_url = f"{public_url}{callback_path(COGNITO_CALLBACK_ID)}"
-        plus = config.feature_plan == "plus"
+        plus = props.feature_plan == "plus"
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
@@ -98,12 +151,12 @@ class CognitoAuth(Construct):
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             keep_original=cognito.KeepOriginalAttrs(email=True),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            self_sign_up_enabled=config.self_signup,
-            email=_ses_email(config.email) if config.email else None,
-            mfa=MFA[config.mfa],
+            self_sign_up_enabled=props.self_signup,
+            email=_ses_email(props.email) if props.email else None,
+            mfa=MFA[props.mfa],
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             password_policy=cognito.PasswordPolicy(
-                min_length=config.password_min_length,
+                min_length=props.password_min_length,
                 require_digits=True,
                 require_lowercase=True,
                 require_uppercase=True,
@@ -126,12 +179,12 @@ class CognitoAuth(Construct):
                 email_body="Your Langfuse verification code is {####}.",
                 email_style=cognito.VerificationEmailStyle.CODE,
             ),
-            deletion_protection=retain,
-            removal_policy=data_removal_policy(retain),
+            deletion_protection=protection.retain,
+            removal_policy=protection.removal_policy,
         )
-        if config.allowed_email_domains:
-            self._add_domain_filter(config.allowed_email_domains, log_retention)
-        if config.mfa != "required":
+        if props.allowed_email_domains:
+            self._add_domain_filter(props.allowed_email_domains, protection.log_retention)
+        if props.mfa != "required":
             acknowledge(
                 self.user_pool,
                 "AwsSolutions-COG2",
@@ -152,7 +205,7 @@ class CognitoAuth(Construct):
                 "per-user charge; auth.cognito.feature_plan: plus switches tiers.",
             )
 
-        federated = self._federate(config)
+        federated = self._federate(props)
         self.client = self.user_pool.add_client(
             "LangfuseClient",
             generate_secret=True,
@@ -191,6 +244,7 @@ class CognitoAuth(Construct):
         )
         acknowledge_aws_custom_resource_provider(Stack.of(self))
 
+        custom_domain = props.custom_domain
         if custom_domain is not None:
             domain_name = custom_domain.domain_name
             self.domain = self.user_pool.add_domain(
@@ -213,8 +267,8 @@ class CognitoAuth(Construct):
             self.domain = self.user_pool.add_domain(
                 "Domain",
                 cognito_domain=cognito.CognitoDomainOptions(
-                    domain_prefix=config.domain_prefix
-                    or default_domain_prefix(Stack.of(self), environment_name)
+                    domain_prefix=props.domain_prefix
+                    or default_domain_prefix(Stack.of(self), props.environment_name)
                 ),
                 managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
             )
@@ -261,10 +315,10 @@ class CognitoAuth(Construct):
         )
         self.user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, function)
 
-    def _federate(self, config: CognitoConfig) -> list[cognito.IUserPoolIdentityProvider]:
+    def _federate(self, props: CognitoProps) -> list[cognito.IUserPoolIdentityProvider]:
         """Each corporate IdP in the pool; Cognito takes the user's e-mail from its claim."""
         providers: list[cognito.IUserPoolIdentityProvider] = []
-        for saml in config.saml:
+        for saml in props.saml:
             metadata = (
                 cognito.UserPoolIdentityProviderSamlMetadata.url(saml.metadata_url)
                 if saml.metadata_url
@@ -296,7 +350,7 @@ class CognitoAuth(Construct):
                 scopes=list(oidc.scopes),
                 attribute_mapping=_email_from("email"),
             )
-            for oidc in config.oidc
+            for oidc in props.oidc
         ]
         return providers
 

@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
 from aws_cdk import Annotations, Aspects, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ...compliance import acknowledge, control_tower
-from ...config.models import ExistingNetworkConfig, NetworkConfig
+from ..data.protection import DataProtection
 
 
-def _existing_vpc(scope: Construct, existing: ExistingNetworkConfig) -> ec2.IVpc:
+@dataclass(frozen=True)
+class ExistingVpc:
+    """A VPC that already exists, described in full so that synth looks nothing up."""
+
+    vpc_id: str
+    cidr: str
+    availability_zones: list[str]
+    """The zones of the subnets below, in the same order."""
+    private_subnet_ids: list[str]
+    """Subnets with a route out, for the tasks and an internal load balancer."""
+    data_subnet_ids: list[str] = field(default_factory=list)
+    """Subnets for the data stores; empty puts them in the private subnets."""
+    public_subnet_ids: list[str] = field(default_factory=list)
+    """Subnets for an internet-facing load balancer."""
+
+
+@dataclass(frozen=True)
+class NetworkProps:
+    """A new VPC's range, zones, NAT and flow logs, or an existing VPC to use instead."""
+
+    protection: DataProtection
+    """The flow logs' retention."""
+    existing: ExistingVpc | None = None
+    cidr: str = "10.40.0.0/16"
+    max_azs: int = 2
+    availability_zones: list[str] = field(default_factory=list)
+    """Explicit zones (then max_azs is not used)."""
+    nat: Literal["gateway", "instance"] = "gateway"
+    """Managed NAT gateways, or one NAT instance (cheap, not highly available)."""
+    nat_gateways: int = 1
+    flow_logs: bool = True
+
+
+def _existing_vpc(scope: Construct, existing: ExistingVpc) -> ec2.IVpc:
     """The existing VPC from the YAML alone (no lookup). Without data subnets the data stores
     go to the private subnets, which then also serve as the isolated group."""
     vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         "Vpc",
         vpc_id=existing.vpc_id,
-        vpc_cidr_block=str(existing.cidr),
+        vpc_cidr_block=existing.cidr,
         availability_zones=list(existing.availability_zones),
         private_subnet_ids=list(existing.private_subnet_ids),
         isolated_subnet_ids=list(existing.data_subnet_ids or existing.private_subnet_ids),
@@ -41,22 +77,15 @@ class Network(Construct):
     never need the internet. S3 traffic stays on the gateway endpoint.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        config: NetworkConfig,
-        log_retention: logs.RetentionDays,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: NetworkProps) -> None:
         super().__init__(scope, id_)
         self.nat_instances: list[ec2.Instance] = []
         self.vpc: ec2.IVpc
-        if config.existing is not None:
-            self.vpc = _existing_vpc(self, config.existing)
+        if props.existing is not None:
+            self.vpc = _existing_vpc(self, props.existing)
             return
         nat_instance: ec2.NatInstanceProviderV2 | None = None
-        if config.nat == "instance":
+        if props.nat == "instance":
             nat_instance = ec2.NatProvider.instance_v2(
                 instance_type=ec2.InstanceType("t4g.nano"),
                 machine_image=ec2.MachineImage.latest_amazon_linux2023(
@@ -66,16 +95,16 @@ class Network(Construct):
                 associate_public_ip_address=True,
             )
         zone_settings: dict[str, object] = (
-            {"availability_zones": list(config.availability_zones)}
-            if config.availability_zones
-            else {"max_azs": config.max_azs}
+            {"availability_zones": list(props.availability_zones)}
+            if props.availability_zones
+            else {"max_azs": props.max_azs}
         )
         vpc = ec2.Vpc(
             self,
             "Vpc",
-            ip_addresses=ec2.IpAddresses.cidr(str(config.cidr)),
+            ip_addresses=ec2.IpAddresses.cidr(props.cidr),
             nat_gateway_provider=nat_instance,
-            nat_gateways=1 if config.nat == "instance" else config.nat_gateways,
+            nat_gateways=1 if props.nat == "instance" else props.nat_gateways,
             # CDK would empty the default security group through a Lambda-backed custom
             # resource; nothing here uses that group (every resource has its own), so it keeps
             # AWS's default rules rather than add a function to the stack.
@@ -107,7 +136,7 @@ class Network(Construct):
             if isinstance(instance, ec2.Instance):
                 self._harden_nat_instance(instance)
                 self.nat_instances.append(instance)
-        if config.availability_zones:
+        if props.availability_zones:
             for subnet in (
                 self.vpc.public_subnets + self.vpc.private_subnets + self.vpc.isolated_subnets
             ):
@@ -117,11 +146,11 @@ class Network(Construct):
                     "The zones are named in the YAML on purpose, so that synth never looks them "
                     "up in the account and every deploy lands in the same zones.",
                 )
-        if config.flow_logs:
+        if props.flow_logs:
             flow_log_group = logs.LogGroup(
                 self,
                 "FlowLogs",
-                retention=log_retention,
+                retention=props.protection.log_retention,
                 removal_policy=RemovalPolicy.DESTROY,
             )
             control_tower.log_group(flow_log_group)

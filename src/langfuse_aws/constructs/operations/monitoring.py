@@ -11,13 +11,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ...config.models import MonitoringConfig
 from ...langfuse.metrics import ingestion_backlog
+from ...naming import dashboard_name
+from ..data.protection import DataProtection
 from ..edge.waf import blocked_requests
 from .alarms import AlarmSpec, alarm_topic, aws_metric, notifying_alarm
 from .task_stops import TaskStopCounter
@@ -57,11 +57,28 @@ class ClickHouseWatch:
 
 
 @dataclass(frozen=True)
+class AlarmThresholds:
+    """The YAML's alarm thresholds (monitoring.*)."""
+
+    waf_blocked_per_5_minutes: int
+    """Requests the WAF may block in 5 minutes before it alarms."""
+    efs_io_gib_per_hour: int
+    """GiB ClickHouse may read and write on EFS in an hour before it alarms."""
+    queue_backlog_jobs: int | None = None
+    """Waiting ingestion jobs that alarm after 15 minutes; None when the worker publishes no
+    queue metrics (monitoring.queue_metrics off)."""
+
+
+@dataclass(frozen=True)
 class MonitoringProps:
-    """What is watched."""
+    """What is watched, where alarms go, and at which thresholds."""
 
     environment_name: str
-    config: MonitoringConfig
+    emails: list[str]
+    """Who gets alarm e-mails (each confirms the subscription once)."""
+    topic_arn: str | None
+    """An existing SNS topic for the alarms; None makes a new one."""
+    thresholds: AlarmThresholds
     services: list[MonitoredService]
     target_group: elbv2.ApplicationTargetGroup
     database: rds.DatabaseCluster
@@ -69,7 +86,8 @@ class MonitoringProps:
     cache_primary_node_id: str
     langfuse_version: str
     """The Langfuse release: which queue metrics its worker publishes."""
-    log_retention: logs.RetentionDays
+    protection: DataProtection
+    """The retention of the ClickHouse stop log."""
     clickhouse: ClickHouseWatch | None = None
     nat_instances: list[ec2.Instance] = field(default_factory=list)
     regional_web_acl_metric: str | None = None
@@ -88,12 +106,12 @@ class Monitoring(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: MonitoringProps) -> None:
         super().__init__(scope, id_)
-        config = props.config
+        thresholds = props.thresholds
         self.topic: sns.ITopic = alarm_topic(
             self,
             environment_name=props.environment_name,
-            emails=list(config.emails),
-            existing_arn=config.topic_arn,
+            emails=list(props.emails),
+            existing_arn=props.topic_arn,
         )
         self.prefix = f"langfuse-{props.environment_name}"
         action = mc.SnsAlarmActionStrategy(on_alarm_topic=self.topic, on_ok_topic=self.topic)
@@ -106,7 +124,7 @@ class Monitoring(Construct):
             dashboard_factory=mc.DefaultDashboardFactory(
                 self,
                 "Dashboards",
-                dashboard_name_prefix=f"Langfuse-{props.environment_name}",
+                dashboard_name_prefix=dashboard_name(props.environment_name),
                 create_dashboard=True,
                 create_alarm_dashboard=False,
                 create_summary_dashboard=False,
@@ -120,12 +138,12 @@ class Monitoring(Construct):
             self._clickhouse(props, props.clickhouse)
         for index, instance in enumerate(props.nat_instances):
             self._nat_instance(index, instance)
-        if config.queue_metrics:
-            self._queue_backlog(config.queue_backlog_jobs, props.langfuse_version)
+        if thresholds.queue_backlog_jobs is not None:
+            self._queue_backlog(thresholds.queue_backlog_jobs, props.langfuse_version)
         if props.regional_web_acl_metric is not None and props.region is not None:
             self._regional_waf(
                 blocked_requests(props.regional_web_acl_metric, regional_in=props.region),
-                config.waf_blocked_per_5_minutes,
+                thresholds.waf_blocked_per_5_minutes,
             )
 
     def _name(self, suffix: str) -> str:
@@ -291,7 +309,7 @@ class Monitoring(Construct):
             environment_name=props.environment_name,
             name="clickhouse",
             service=clickhouse.service,
-            log_retention=props.log_retention,
+            log_retention=props.protection.log_retention,
         )
         self._alarm(
             "ClickHouseStopped",
@@ -325,10 +343,10 @@ class Monitoring(Construct):
             AlarmSpec(
                 name=self._name("clickhouse-efs-io-cost"),
                 description="ClickHouse reads and writes more on EFS than "
-                f"monitoring.efs_io_gib_per_hour ({props.config.efs_io_gib_per_hour} GiB per "
+                f"monitoring.efs_io_gib_per_hour ({props.thresholds.efs_io_gib_per_hour} GiB per "
                 "hour); Elastic Throughput bills every GiB.",
                 metric=total_io,
-                threshold=props.config.efs_io_gib_per_hour * GIB,
+                threshold=props.thresholds.efs_io_gib_per_hour * GIB,
             ),
         )
         self._graph("ClickHouse EFS", io_limit, total_io, stops.metric(Duration.minutes(5)))

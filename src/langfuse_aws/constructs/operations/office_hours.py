@@ -14,8 +14,6 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from ...config.models import ScheduleConfig
-
 CLICKHOUSE_LEAD_MINUTES = 15
 
 
@@ -36,24 +34,34 @@ def _shifted(clock: str, minutes: int) -> tuple[str, str]:
     return str(total // 60), str(total % 60)
 
 
+@dataclass(frozen=True)
+class OfficeHoursProps:
+    """When the environment runs, and what runs then."""
+
+    timezone: str
+    """IANA time zone of start and stop, e.g. Europe/Dublin."""
+    days: list[str]
+    """Days it runs, e.g. MON to FRI."""
+    start: str
+    """When web and worker start, HH:MM."""
+    stop: str
+    """When web and worker stop, HH:MM."""
+    services: list[ScheduledService]
+    clickhouse: ecs.FargateService | None = None
+    """A self-run ClickHouse, started before the services and stopped after them."""
+
+
 class OfficeHours(Construct):
     """Start and stop actions for each scheduled service, on the configured days."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        schedule: ScheduleConfig,
-        services: list[ScheduledService],
-        clickhouse: ecs.FargateService | None,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: OfficeHoursProps) -> None:
         super().__init__(scope, id_)
-        self.schedule = schedule
-        self.zone = TimeZone.of(schedule.timezone)
-        self.week_days = ",".join(schedule.days)
-        for service in services:
+        self.props = props
+        self.zone = TimeZone.of(props.timezone)
+        self.week_days = ",".join(props.days)
+        for service in props.services:
             self._actions(service, lead=0)
+        clickhouse = props.clickhouse
         if clickhouse is not None:
             scaling = clickhouse.auto_scale_task_count(min_capacity=1, max_capacity=1)
             self._actions(
@@ -67,14 +75,14 @@ class OfficeHours(Construct):
     def _actions(self, service: ScheduledService, *, lead: int) -> None:
         service.scaling.scale_on_schedule(
             f"{service.name}OfficeStart",
-            schedule=self._cron(self.schedule.start, -lead),
+            schedule=self._cron(self.props.start, -lead),
             min_capacity=service.min_tasks,
             max_capacity=service.max_tasks,
             time_zone=self.zone,
         )
         service.scaling.scale_on_schedule(
             f"{service.name}OfficeStop",
-            schedule=self._cron(self.schedule.stop, lead),
+            schedule=self._cron(self.props.stop, lead),
             min_capacity=0,
             max_capacity=0,
             time_zone=self.zone,
