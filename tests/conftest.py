@@ -68,6 +68,9 @@ _CACHE: dict[str, SynthesizedEnvironment] = {}
 _RUNNING: list[pytest.Item] = []
 # The run's folder of synthesized environments; xdist workers inherit it from the controller.
 SHARED_FOLDER = "LANGFUSE_AWS_TEST_ENVIRONMENTS"
+NO_PREFETCH = "LANGFUSE_AWS_TEST_NO_PREFETCH"
+"""Set to 1 (as `make mutate` does, with ``-x``): synthesize an environment only when a test
+needs it, so that a run stopped at its first failure does not wait for the others."""
 
 
 def _path(name: str) -> Path:
@@ -181,7 +184,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Synthesizes ahead, in the background, the environments the selected tests need (all of
     them on a whole-suite run), two at a time over the whole run: under xdist each worker
     takes its share, and a test that needs one waits for it."""
-    if session.config.option.collectonly:
+    if session.config.option.collectonly or os.environ.get(NO_PREFETCH) == "1":
         return
     slow = [item for item in session.items if item.get_closest_marker(SLOW)]
     names = ALL_NAMES if len(slow) > PREFETCH_ABOVE_ITEMS else _needed(slow)

@@ -103,11 +103,17 @@ def synthesize(config_path: Path) -> SynthesizedEnvironment:
 
 
 def task_container(env: SynthesizedEnvironment, service: str) -> dict[str, Any]:
-    """The single container definition of the Web, Worker or ClickHouse task definition."""
+    """The essential container of the Web, Worker or ClickHouse task definition: its only one,
+    or ClickHouse's server beside the non-essential backup sidecar (ECS: a container is
+    essential unless ``Essential`` is false)."""
     for logical_id, resource in env.resources("AWS::ECS::TaskDefinition").items():
         if logical_id.startswith(f"{service}Task"):
             container: dict[str, Any]
-            (container,) = resource["Properties"]["ContainerDefinitions"]
+            (container,) = [
+                c
+                for c in resource["Properties"]["ContainerDefinitions"]
+                if c.get("Essential", True)
+            ]
             return container
     raise KeyError(service)
 

@@ -37,10 +37,21 @@ def test_valkey_never_evicts_queue_jobs(any_env: SynthesizedEnvironment) -> None
 def test_clickhouse_never_runs_two_writers_and_never_on_spot(
     any_env: SynthesizedEnvironment,
 ) -> None:
-    """README: ClickHouse never Spot, never two writers (0 %/100 %)."""
-    if any_env.config.clickhouse.mode == "external":
+    """README: ClickHouse never Spot, never two writers (0 %/100 %; on EC2 one instance,
+    replaced old first: MinInstancesInService 0, MaxBatchSize 1, CloudFormation User Guide,
+    "UpdatePolicy attribute")."""
+    mode = any_env.config.clickhouse.mode
+    if mode != "fargate":
         assert not [k for k in any_env.resources("AWS::ECS::Service") if k.startswith("ClickHouse")]
-    else:
+    if mode == "ec2":
+        (group,) = any_env.resources("AWS::AutoScaling::AutoScalingGroup").values()
+        assert (group["Properties"]["MinSize"], group["Properties"]["MaxSize"]) == ("1", "1")
+        assert "MixedInstancesPolicy" not in group["Properties"]
+        rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+        assert (rolling["MinInstancesInService"], rolling["MaxBatchSize"]) == (0, 1)
+        (template,) = any_env.resources("AWS::EC2::LaunchTemplate").values()
+        assert "InstanceMarketOptions" not in template["Properties"]["LaunchTemplateData"]
+    if mode == "fargate":
         props = service(any_env, "ClickHouseService")
         assert props["DesiredCount"] == 1
         deployment = props["DeploymentConfiguration"]
@@ -74,7 +85,7 @@ def test_every_service_rolls_back_a_failed_deployment(any_env: SynthesizedEnviro
 def test_every_task_runs_on_arm64_linux(any_env: SynthesizedEnvironment) -> None:
     """README: Langfuse web and worker (and ClickHouse) on Fargate ARM64."""
     tasks = any_env.resources("AWS::ECS::TaskDefinition")
-    expected_tasks = 2 if any_env.config.clickhouse.mode == "external" else 3
+    expected_tasks = 3 if any_env.config.clickhouse.mode == "fargate" else 2
     assert len(tasks) == expected_tasks
     for logical_id, task in tasks.items():
         assert task["Properties"]["RuntimePlatform"] == {

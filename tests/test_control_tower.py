@@ -119,7 +119,19 @@ def test_containers_have_memory_limits_and_langfuse_runs_as_its_image_user(
         assert container["User"] == "1001:1001"  # USER nextjs / expressjs in Langfuse's images
     clickhouse = any_env.config.clickhouse
     if isinstance(clickhouse, ClickHouseFargateConfig):
-        assert task_container(any_env, "ClickHouse")["Memory"] == clickhouse.memory_mib
+        # The task has clickhouse.memory_mib; with backups on, the backup sidecar's 256 MiB
+        # hard limit comes out of the server's, so that every limit fits in the task.
+        (task,) = [
+            t
+            for k, t in any_env.resources("AWS::ECS::TaskDefinition").items()
+            if k.startswith("ClickHouseTask")
+        ]
+        assert task["Properties"]["Memory"] == str(clickhouse.memory_mib)
+        sidecar = 256 if any_env.config.backup.enabled else 0
+        server = task_container(any_env, "ClickHouse")
+        assert server["Memory"] == clickhouse.memory_mib - sidecar
+        limits = [c["Memory"] for c in task["Properties"]["ContainerDefinitions"]]
+        assert sum(limits) == clickhouse.memory_mib
 
 
 def test_cloudfront_with_a_domain_uses_its_certificate_sni_and_tls12(

@@ -38,6 +38,10 @@ def test_web_waits_for_database_writer_secret_attachment_and_clickhouse(
     assert attachments and attachments <= web
     if any_env.config.clickhouse.mode == "fargate":
         assert service(g, "ClickHouseService") in web
+    if any_env.config.clickhouse.mode == "ec2":
+        # The group is created once its instance signalled that ClickHouse answers.
+        (group,) = g.of_type("AWS::AutoScaling::AutoScalingGroup")
+        assert group in web
 
 
 def test_web_reads_the_database_secret_through_its_attachment(
@@ -63,7 +67,7 @@ def test_clickhouse_waits_for_every_mount_target_of_its_file_system(
 ) -> None:
     g = graph(any_env)
     file_systems = g.of_type("AWS::EFS::FileSystem")
-    if any_env.config.clickhouse.mode == "external":
+    if any_env.config.clickhouse.mode != "fargate":
         assert file_systems == {}
     else:
         (file_system,) = file_systems

@@ -139,7 +139,7 @@ def expected_ingress(env: SynthesizedEnvironment) -> set[tuple[str, str, str]]:
     table = {("Web", "3000", "EdgeLoadBalancer")}
     for client in ("Web", "Worker"):
         table |= {("DatabaseCluster", "5432", client), ("Cache", "6379", client)}
-        if cfg.clickhouse.mode == "fargate":
+        if cfg.clickhouse.mode in ("fargate", "ec2"):
             table |= {("ClickHouse", "8123", client), ("ClickHouse", "9000", client)}
     if cfg.clickhouse.mode == "fargate":
         table.add(("ClickHouseDataEfs", "2049", "ClickHouse"))

@@ -13,10 +13,12 @@ from synth import EXAMPLE_CONFIGS, FIXTURE_CONFIGS, SynthesizedEnvironment
 PINNED_LOGICAL_IDS = {
     "AWS::RDS::DBCluster": {"DatabaseCluster5B53A178"},
     "AWS::EFS::FileSystem": {"ClickHouseData9DECA92C"},
+    "AWS::EC2::Volume": {"ClickHouseVolume6F76EB54"},
     "AWS::S3::Bucket": {
         "StorageBucket5CB7C8EA",
         "AccessLogsBucketCD784A59",
         "DataAccessLogsBucket8486D0D6",
+        "ClickHouseBackupsBucket33858129",
     },
     "AWS::ElastiCache::ReplicationGroup": {"CacheReplicationGroupBFE59FF3"},
     "AWS::SecretsManager::Secret": {
@@ -44,6 +46,7 @@ ALWAYS_PRESENT = {
 RETAINED_WHEN_KEEPING_DATA = {
     "AWS::RDS::DBCluster": "Retain",
     "AWS::EFS::FileSystem": "Retain",
+    "AWS::EC2::Volume": "Retain",
     "AWS::S3::Bucket": "Retain",
     "AWS::Cognito::UserPool": "Retain",
     "AWS::ElastiCache::ReplicationGroup": "Snapshot",
@@ -65,16 +68,33 @@ KEY_SECRETS = {
 }
 
 
-def test_stateful_logical_ids_are_pinned(example_env: SynthesizedEnvironment) -> None:
+def assert_pinned(env: SynthesizedEnvironment) -> set[str]:
+    """Every stateful resource of ``env`` has a pinned id; returns the ids present."""
     present: set[str] = set()
     for kind, pinned in PINNED_LOGICAL_IDS.items():
-        found = set(example_env.resources(kind))
+        found = set(env.resources(kind))
         assert found <= pinned, f"{kind}: new logical ids {found - pinned}"
         present |= found
     assert present >= ALWAYS_PRESENT
+    return present
 
 
-@pytest.mark.parametrize("name", ["example", "prod"])
+def test_stateful_logical_ids_are_pinned(example_env: SynthesizedEnvironment) -> None:
+    assert_pinned(example_env)
+
+
+def test_clickhouse_on_ec2_keeps_its_volume_and_password_ids() -> None:
+    """clickhouse.mode ec2: the data volume, the password and the backup bucket are pinned
+    too (a changed id would start ClickHouse on a new, empty volume)."""
+    present = assert_pinned(synthesized("clickhouse-ec2"))
+    assert {
+        "ClickHouseVolume6F76EB54",
+        "ClickHousePasswordA48A2467",
+        "ClickHouseBackupsBucket33858129",
+    } <= present
+
+
+@pytest.mark.parametrize("name", ["example", "prod", "clickhouse-ec2"])
 def test_retained_environments_keep_every_stateful_resource(name: str) -> None:
     example_env = synthesized(name)
     assert example_env.config.retains_data

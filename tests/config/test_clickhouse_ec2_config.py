@@ -20,8 +20,8 @@ from __future__ import annotations
 import pytest
 
 from langfuse_aws.config import ConfigError, parse_config
-from langfuse_aws.config.clickhouse_sizes import clickhouse_zone_issues, graviton_instances
-from langfuse_aws.config.models import ClickHouseEc2Config, EnvironmentConfig
+from langfuse_aws.config.clickhouse_sizes import graviton_instances
+from langfuse_aws.config.models import ClickHouseEc2Config
 
 BASE = "name: tt\nregion: eu-west-1\n"
 
@@ -210,8 +210,13 @@ EXISTING = (
 
 
 def zone_issues(text: str) -> list[str]:
-    cfg: EnvironmentConfig = parse_config(text, "cfg.yaml")
-    return [issue.render("cfg.yaml") for issue in clickhouse_zone_issues(cfg)]
+    """The lines parse_config refuses ``text`` with (none when it is accepted): the zone rule
+    is one of the rules every config passes."""
+    try:
+        parse_config(text, "cfg.yaml")
+    except ConfigError as error:
+        return str(error).splitlines()
+    return []
 
 
 def test_zone_must_be_one_of_the_networks_zones() -> None:
@@ -220,6 +225,23 @@ def test_zone_must_be_one_of_the_networks_zones() -> None:
     assert zone_issues(ec2(availability_zone="eu-west-1c") + ZONES) == [
         "cfg.yaml: clickhouse.availability_zone is eu-west-1c, which is not a zone of the "
         "network (eu-west-1a, eu-west-1b): use one of them"
+    ]
+
+
+def test_zone_of_an_existing_network_has_a_private_subnet() -> None:
+    """An existing network lists one private subnet per zone, in the order of its zones (the
+    network rules refuse any other count), so a zone of the list always has a private subnet
+    for the instance; a zone outside the list has none."""
+    assert zone_issues(ec2(availability_zone="eu-west-1a") + EXISTING) == [
+        "cfg.yaml: clickhouse.availability_zone is eu-west-1a, which is not a zone of the "
+        "network (eu-west-1b, eu-west-1c): use one of them"
+    ]
+    assert zone_issues(
+        ec2(availability_zone="eu-west-1c")
+        + EXISTING.replace("[eu-west-1b, eu-west-1c]", "[eu-west-1a, eu-west-1b, eu-west-1c]")
+    ) == [
+        "cfg.yaml: network.existing.private_subnet_ids lists 2 subnets for 3 zones: list one "
+        "subnet per zone, in the order of availability_zones"
     ]
 
 

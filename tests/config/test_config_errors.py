@@ -73,7 +73,8 @@ BAD_CONFIGS = [
         "or check its spelling (schema: make schema)",
     ),
     (
-        BASE + "schedule: {timezone: Europe/Dublin}\n",
+        # backup.hour_utc 12: an hour ClickHouse runs in office hours (test_clickhouse_rules.py).
+        BASE + "schedule: {timezone: Europe/Dublin}\nbackup: {hour_utc: 12}\n",
         "cfg.yaml: schedule scales a retaining environment (data_protection: retain) to zero "
         "every night: set schedule.allow_with_retained_data: true if that is intended",
     ),

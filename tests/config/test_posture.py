@@ -89,7 +89,7 @@ def test_reachable_from_the_internet_means_signup_closed_or_behind_an_identity_p
 
 
 # The fixtures that rely on the default login: each file has no auth block.
-DEFAULT_LOGIN = ["alb-domain", "images", "v3-upgrade"]
+DEFAULT_LOGIN = ["alb-domain", "clickhouse-ec2", "images", "v3-upgrade"]
 
 
 @pytest.mark.parametrize("name", DEFAULT_LOGIN)

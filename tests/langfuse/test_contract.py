@@ -81,6 +81,7 @@ AUTH_VARIABLES = {
     "internal": ACCESS | COGNITO,
     "legacy": ACCESS | COGNITO,
     "upgrade": ACCESS | COGNITO,
+    "clickhouse-ec2": ACCESS | COGNITO,
 }
 COGNITO_SECRET = {"AUTH_COGNITO_CLIENT_SECRET"}
 AUTH_SECRETS = {

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import ConfigIssue
-from .models import ClickHouseFargateConfig, EnvironmentConfig
+from .models import ClickHouseEc2Config, ClickHouseFargateConfig, EnvironmentConfig
 
 CACHE_SECRET = {
     "dockerhub": "registry_cache.dockerhub_credentials_secret",
@@ -49,7 +49,7 @@ def digest_pins(cfg: EnvironmentConfig) -> list[DigestPin]:
         DigestPin("langfuse.web_digest", lf.registry, lf.web_digest),
         DigestPin("langfuse.worker_digest", lf.registry, lf.worker_digest),
     ]
-    if isinstance(cfg.clickhouse, ClickHouseFargateConfig):
+    if isinstance(cfg.clickhouse, ClickHouseFargateConfig | ClickHouseEc2Config):
         pins.append(
             DigestPin("clickhouse.image_digest", CLICKHOUSE_REGISTRY, cfg.clickhouse.image_digest)
         )

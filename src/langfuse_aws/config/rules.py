@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterator
 
 from ..naming import GLOBAL_REGION
 from . import catalog
+from .clickhouse_schedule import CLICKHOUSE_LEAD_MINUTES, clickhouse_backup_issues, clock_minutes
+from .clickhouse_sizes import clickhouse_zone_issues
 from .errors import ConfigIssue, format_segment
 from .image_rules import image_issues
 from .models import (
     AlbEdgeConfig,
+    ClickHouseEc2Config,
     ClickHouseFargateConfig,
     EnvironmentConfig,
     InternalEdgeConfig,
@@ -263,7 +266,7 @@ def _cache(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
 
 def _clickhouse(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     server = cfg.clickhouse
-    if not isinstance(server, ClickHouseFargateConfig):
+    if not isinstance(server, ClickHouseFargateConfig | ClickHouseEc2Config):
         return
     tag = _version_tuple(server.image_tag)[:2]
     v4 = _version_tuple(cfg.langfuse.version)[0] >= 4
@@ -554,15 +557,6 @@ def _cognito_email(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
         )
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-# ClickHouse starts this long before web and stops this long after it, on the same day.
-CLICKHOUSE_LEAD_MINUTES = 15
-
-
 def _schedule(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
     schedule = cfg.schedule
     if schedule is None:
@@ -573,7 +567,7 @@ def _schedule(cfg: EnvironmentConfig) -> Iterator[ConfigIssue]:
             "scales a retaining environment (data_protection: retain) to zero every night: "
             "set schedule.allow_with_retained_data: true if that is intended",
         )
-    start, stop = _minutes(schedule.start), _minutes(schedule.stop)
+    start, stop = clock_minutes(schedule.start), clock_minutes(schedule.stop)
     if start >= stop:
         yield ConfigIssue(
             "schedule.stop",
@@ -655,6 +649,7 @@ RULES: tuple[Rule, ...] = (
     _database,
     _cache,
     _clickhouse,
+    clickhouse_zone_issues,
     _edge,
     _auth,
     _signup,
@@ -664,6 +659,7 @@ RULES: tuple[Rule, ...] = (
     _init,
     _cognito_email,
     _schedule,
+    clickhouse_backup_issues,
 )
 
 

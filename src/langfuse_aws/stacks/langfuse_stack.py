@@ -12,13 +12,13 @@ from aws_cdk import aws_certificatemanager as acm
 from constructs import Construct
 
 from ..config.models import EnvironmentConfig
-from .main.clickhouse import build_clickhouse
+from .main.clickhouse import build_clickhouse, build_clickhouse_backups
 from .main.data_stores import build_backups, build_data_stores, build_network
 from .main.edge import build_edge
 from .main.login import build_login
 from .main.operations import build_budget, build_monitoring, build_office_hours
 from .main.services import LangfuseWiring, build_compute, build_langfuse, connect_langfuse
-from .outputs import add_alarm_destination, add_outputs
+from .outputs import add_alarm_destination, add_clickhouse_backup_bucket, add_outputs
 from .props import data_protection
 
 
@@ -91,7 +91,7 @@ class LangfuseStack(Stack):
         )
 
         build_office_hours(self, config, services, clickhouse)
-        build_monitoring(
+        alarm_topic = build_monitoring(
             self,
             config,
             services=services,
@@ -99,6 +99,14 @@ class LangfuseStack(Stack):
             stores=stores,
             network=network,
             edge=edge,
+            protection=protection,
+        )
+        clickhouse_backups = build_clickhouse_backups(
+            self,
+            config,
+            clickhouse,
+            access_logs=stores.access_logs.bucket,
+            alarm_topic=alarm_topic,
             protection=protection,
         )
         build_budget(self, config)
@@ -109,6 +117,9 @@ class LangfuseStack(Stack):
             cognito=self.cognito,
             web_log_group_name=self.web.log_group.log_group_name,
             cluster_name=cluster.cluster.cluster_name,
+        )
+        add_clickhouse_backup_bucket(
+            self, clickhouse_backups.bucket.bucket_name if clickhouse_backups else None
         )
         add_alarm_destination(self, config)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 
 from ..alarm_destination import alarm_destination
+from ..clickhouse_drill import BACKUP_BUCKET_OUTPUT
 from ..config.models import AuthConfig, EnvironmentConfig
 from ..config.posture import who_can_sign_in
 from ..constructs.login.cognito import CognitoAuth
@@ -85,6 +86,20 @@ def _cognito_outputs(stack: Stack, cognito: CognitoAuth) -> None:
             "Name=email,Value=you@example.com Name=email_verified,Value=true"
         ),
         description="Creates the first user (Cognito emails a temporary password)",
+    )
+
+
+def add_clickhouse_backup_bucket(stack: Stack, bucket_name: str | None) -> None:
+    """Output ``ClickHouseBackupBucket`` (clickhouse_drill.BACKUP_BUCKET_OUTPUT), when this
+    stack takes ClickHouse's own backups: `restore-drill` and `plan --clickhouse-restore-from`
+    find the backups through it."""
+    if bucket_name is None:
+        return
+    CfnOutput(
+        stack,
+        BACKUP_BUCKET_OUTPUT,
+        value=bucket_name,
+        description="Bucket of ClickHouse's daily backups (restore-drill reads it)",
     )
 
 

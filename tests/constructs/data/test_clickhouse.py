@@ -20,6 +20,9 @@ Rules the expected values come from:
 - Langfuse's ClickHouse guidance: UTC, and the system log tables trace_log, text_log,
   metric_log, asynchronous_metric_log, opentelemetry_span_log and latency_log disabled, query_log
   kept (../shared/reference/langfuse.md, Sizing).
+- ECS: a container's ``memory`` is its hard limit, and the memory of all containers of a task
+  must fit in the task's (ECS Developer Guide, task definition parameters); the backup
+  sidecar's limit is clickhouse_backup.SIDECAR_MEMORY_MIB, 256 MiB.
 - docs/data.md: the ClickHouse EFS survives a retaining environment's deletion.
   docs/security.md: ClickHouse 8123/9000 only from web and worker; EFS only from ClickHouse.
 """
@@ -31,6 +34,8 @@ from typing import Any, NamedTuple
 import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from construct_stack import (
@@ -46,8 +51,10 @@ from construct_stack import (
 from langfuse_aws.constructs.compute.cluster import ServiceCluster
 from langfuse_aws.constructs.compute.images import ImageSource
 from langfuse_aws.constructs.data.clickhouse import ClickHouseServer, ClickHouseServerProps
+from langfuse_aws.constructs.data.clickhouse_backup import ClickHouseBackups, ClickHouseBackupsProps
 
 HTTP_PORT, NATIVE_PORT, NFS_PORT = 8123, 9000, 2049
+TASK_MEMORY_MIB, SIDECAR_MEMORY_MIB = 8192, 256
 CLICKHOUSE_UID = "101"
 DATA_PATH = "/var/lib/clickhouse"
 UNBOUNDED_SYSTEM_LOGS = (
@@ -62,7 +69,7 @@ EFS_ACKNOWLEDGEMENT = "cdk-validator-cfnguard::efs_automatic_backups_enabled_che
 
 
 def build_clickhouse(
-    stack: Stack, vpc: ec2.IVpc, *, retain: bool, backed_up: bool
+    stack: Stack, vpc: ec2.IVpc, *, retain: bool, backed_up: bool, sidecar_memory_mib: int = 0
 ) -> ClickHouseServer:
     """The one place this file builds the construct, with the cluster and images it needs."""
     cluster = ServiceCluster(stack, "Cluster", vpc=vpc, namespace="langfuse.internal")
@@ -77,7 +84,8 @@ def build_clickhouse(
             backed_up=backed_up,
             image_tag="26.4.4.38",
             cpu=2048,
-            memory_mib=8192,
+            memory_mib=TASK_MEMORY_MIB,
+            sidecar_memory_mib=sidecar_memory_mib,
         ),
     )
 
@@ -237,3 +245,71 @@ def test_efs_automatic_backups_are_acknowledged_with_the_environment_s_reason(
 ) -> None:
     assert "AWS Backup plan" in acknowledged(kept.server.file_system)[EFS_ACKNOWLEDGEMENT]
     assert "backups off" in acknowledged(disposable.server.file_system)[EFS_ACKNOWLEDGEMENT]
+
+
+def with_backup_sidecar(sidecar_memory_mib: int) -> dict[str, dict[str, Any]]:
+    """The server with ClickHouse's backup loop added to its task, as the main stack does;
+    the task's containers by name."""
+    stack = bare_stack()
+    server = build_clickhouse(
+        stack,
+        imported_vpc(stack),
+        retain=True,
+        backed_up=True,
+        sidecar_memory_mib=sidecar_memory_mib,
+    )
+    backups = ClickHouseBackups(
+        stack,
+        "Backups",
+        props=ClickHouseBackupsProps(
+            environment_name="test",
+            server_role=server.service.task_definition.task_role,
+            server_port=NATIVE_PORT,
+            hour_utc=3,
+            retention_days=35,
+            protection=protection(retain=True),
+            access_logs=s3.Bucket.from_bucket_name(stack, "AccessLogs", "test-access-logs"),
+        ),
+    )
+    backups.add_sidecar(
+        server.container,
+        image=server.image,
+        user="langfuse",
+        password=ecs.Secret.from_secrets_manager(server.password),
+    )
+    _, task = only(Template.from_stack(stack), "AWS::ECS::TaskDefinition")
+    assert task["Properties"]["Memory"] == str(TASK_MEMORY_MIB)
+    return {c["Name"]: c for c in task["Properties"]["ContainerDefinitions"]}
+
+
+def test_without_a_sidecar_the_server_may_use_the_whole_task(kept: Built) -> None:
+    assert container(kept)["Memory"] == TASK_MEMORY_MIB
+
+
+def test_the_server_leaves_the_backup_sidecar_its_memory_and_shares_its_image() -> None:
+    """The server's hard limit is the task's memory less the sidecar's, so both limits fit in
+    the task; the sidecar runs the server's own image (its clickhouse-client speaks the
+    server's version)."""
+    containers = with_backup_sidecar(SIDECAR_MEMORY_MIB)
+    assert set(containers) == {"clickhouse", "backup"}
+    assert containers["clickhouse"]["Memory"] == TASK_MEMORY_MIB - SIDECAR_MEMORY_MIB
+    assert containers["backup"]["Memory"] == SIDECAR_MEMORY_MIB
+    assert containers["backup"]["Image"] == containers["clickhouse"]["Image"]
+    assert containers["clickhouse"]["Image"] == "clickhouse/clickhouse-server:26.4.4.38"
+
+
+def test_a_server_without_headroom_leaves_the_sidecar_no_room() -> None:
+    with pytest.raises(Exception, match="256 MiB below the task's memory"):
+        with_backup_sidecar(0)
+
+
+def test_headroom_that_leaves_the_server_nothing_is_refused() -> None:
+    stack = bare_stack()
+    with pytest.raises(ValueError, match="leaves the server none"):
+        build_clickhouse(
+            stack,
+            imported_vpc(stack),
+            retain=True,
+            backed_up=True,
+            sidecar_memory_mib=TASK_MEMORY_MIB,
+        )

@@ -20,12 +20,17 @@ What the assertions rest on:
 - AWS/EBS VolumeReadOps and VolumeWriteOps are operation counts per period (Sum); AWS/EC2
   StatusCheckFailed is 0 or 1 and has an AutoScalingGroupName dimension (EBS and EC2
   CloudWatch metrics pages).
+- Docker's awslogs log driver writes with logs:CreateLogStream and logs:PutLogEvents (Docker
+  docs, "Amazon CloudWatch Logs logging driver", Credentials).
+- A quoted here-document delimiter leaves its lines unexpanded; ``read -r -d ''`` with an
+  empty IFS reads them verbatim up to the end (bash manual, "Here Documents", "read").
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -43,8 +48,10 @@ from aws_cdk.assertions import Template
 from langfuse_aws.compliance import add_compliance_checks
 from langfuse_aws.constructs.compute.images import ImageSource
 from langfuse_aws.constructs.data.clickhouse_ec2 import (
+    HEREDOC_END,
     ClickHouseEc2Props,
     ClickHouseEc2Server,
+    array_lines,
     subnet_in_zone,
 )
 from langfuse_aws.constructs.data.protection import DataProtection
@@ -58,7 +65,7 @@ DOCKER_HUB_SECRET = (
 )
 # Logical ids of the stateful resources for construct id ClickHouse at the stack's root: a
 # changed id replaces the volume (new, empty data) or the interface (new address).
-VOLUME_ID = "ClickHouseData9DECA92C"
+VOLUME_ID = "ClickHouseVolume6F76EB54"
 ADDRESS_ID = "ClickHouseAddressDA7EB96B"
 
 
@@ -513,3 +520,73 @@ def test_cdk_nag_and_control_tower_find_nothing_unacknowledged(tmp_path: Any) ->
         )
     ]
     assert own == [], own
+
+
+# --- ClickHouse's own backups: the loop beside the server -----------------------------------
+
+LOOP = ["/bin/sh", "-c", "set -u\necho 'it''s' \"$CLICKHOUSE_USER\" \\\n\n"]
+"""A loop command with what the real one has: quotes, $, a backslash, new lines."""
+
+
+def with_backup_loop(built: Built) -> None:
+    group = logs.LogGroup(built.stack, "BackupLogs")
+    built.server.add_backup_loop(command=LOOP, log_group=group, memory_mib=256)
+
+
+@cache
+def backed_up() -> Built:
+    return Built(extra=with_backup_loop)
+
+
+def backup_logs(built: Built) -> dict[str, str]:
+    (logical_id,) = [k for k in built.resources("AWS::Logs::LogGroup") if k.startswith("Backup")]
+    return {"Ref": logical_id}
+
+
+def boot_array(built: Built, name: str) -> list[str]:
+    """Array ``name`` as bash holds it after the settings of the deployed user data."""
+    text = script(built)
+    settings_part = text[: text.index("\nset -euo pipefail")]
+    shown = subprocess.run(
+        ["bash", "-c", settings_part + f'\nprintf "%s\\0" "${{{name}[@]}}"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return shown.split("\0")[:-1]
+
+
+def test_the_boot_starts_the_backup_loop_with_its_log_group_and_memory() -> None:
+    built = backed_up()
+    found = settings(built)
+    assert found["BACKUP_LOG_GROUP"] == json.dumps(backup_logs(built))
+    assert found["BACKUP_MEMORY_MIB"] == "256"
+    assert boot_array(built, "BACKUP_COMMAND") == LOOP
+
+
+def test_without_backups_the_boot_starts_no_loop() -> None:
+    assert not [name for name in settings(default()) if name.startswith("BACKUP_")]
+    assert "BACKUP_COMMAND=" not in script(default())
+
+
+def test_the_instance_may_write_the_backup_loop_logs() -> None:
+    built = backed_up()
+    arn = {"Fn::GetAtt": [backup_logs(built)["Ref"], "Arn"]}
+    writes = [s for s in statements(built) if s["Resource"] == arn]
+    assert len(writes) == 1
+    assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= set(as_list(writes[0]["Action"]))
+
+
+def test_one_loop_per_server() -> None:
+    built = Built()
+    group = logs.LogGroup(built.stack, "Other")
+    with pytest.raises(ValueError, match="needs a command"):
+        built.server.add_backup_loop(command=[], log_group=group, memory_mib=256)
+    built.server.add_backup_loop(command=LOOP, log_group=group, memory_mib=256)
+    with pytest.raises(ValueError, match="already runs a backup loop"):
+        built.server.add_backup_loop(command=LOOP, log_group=group, memory_mib=256)
+
+
+def test_a_word_that_would_end_its_here_document_is_refused() -> None:
+    with pytest.raises(ValueError, match="ends it early"):
+        array_lines("X", ["a", f"b\n{HEREDOC_END}\nc"])

@@ -11,6 +11,13 @@ answer follows the tools' documented behaviour:
   blkid(8), "RETURN CODE"), and prints the type with ``-o value -s TYPE`` when it does.
 - On Nitro instances an EBS volume appears as /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_
   followed by the volume id without its dash (Amazon EBS User Guide, "Amazon EBS and NVMe").
+- ``docker run`` (Docker CLI reference): ``-d`` detached; ``--restart unless-stopped``
+  restarts the container when it exits and when the daemon starts, unless it was stopped;
+  ``--network host`` shares the host's network (127.0.0.1 is the host's); ``--user``,
+  ``--read-only`` (read-only root file system), ``--memory 256m`` (hard limit);
+  ``--entrypoint`` replaces the image's ENTRYPOINT and the words after the image are its
+  arguments; ``--env-file`` reads NAME=value lines; the awslogs driver's ``awslogs-region``,
+  ``awslogs-group`` and ``awslogs-stream`` options name where the lines go.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from langfuse_aws import clickhouse_backups
 from langfuse_aws.constructs.data.clickhouse_ec2 import USER_DATA, user_data_lines
 
 VOLUME = "vol-0123456789abcdef0"
@@ -41,6 +49,11 @@ SETTINGS = {
     "CONFIG_XML": '<clickhouse><timezone>UTC</timezone><trace_log remove="1"/></clickhouse>',
     "AGENT_CONFIG": '{"agent":{"omit_hostname":true}}',
 }
+BACKUP_SETTINGS = {"BACKUP_LOG_GROUP": "ch-backup-logs", "BACKUP_MEMORY_MIB": "256"}
+# The loop the backups construct hands the server, for a bucket name of S3's longest (63).
+LOOP = clickhouse_backups.scheduled_backup_loop(
+    clickhouse_backups.BackupLocation(bucket="b" * 63, region="eu-west-1"), "127.0.0.1", 9000, 3
+)
 
 # Each stand-in appends "<name> <args>" to calls.log. aws answers from state files: a volume
 # or address file holds one answer per line, the first consumed per call until one is left.
@@ -79,13 +92,26 @@ esac
 """,
     "mkfs.ext4": 'echo "mkfs.ext4 $*" >>"$ROOT/calls.log"; echo ext4 >"$ROOT/state/fs"',
     "ip": r'echo "ip $*" >>"$ROOT/calls.log"; echo "3: ens6    inet 10.20.1.50/24 brd x"',
+    # Records the first line of its words; a run keeps every word, NUL-separated.
+    "docker": r"""
+words="$*"
+echo "docker ${words%%$'\n'*}" >>"$ROOT/calls.log"
+if [ "$1" = run ]; then
+  printf '%s\0' "$@" >"$ROOT/state/docker-run"
+  [ ! -e "$ROOT/state/docker-run-fails" ]
+fi
+""",
 }
-RECORD_ONLY = ("dnf", "systemctl", "docker", "mount", "chown", "sleep")
+RECORD_ONLY = ("dnf", "systemctl", "mount", "chown", "sleep")
 AGENT_CTL = "opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 
 
-def script_text() -> str:
-    return "#!/bin/bash\n" + "\n".join(user_data_lines(SETTINGS)) + "\n"
+def script_text(backup: bool = False) -> str:
+    if backup:
+        lines = user_data_lines(SETTINGS | BACKUP_SETTINGS, {"BACKUP_COMMAND": LOOP})
+    else:
+        lines = user_data_lines(SETTINGS)
+    return "#!/bin/bash\n" + "\n".join(lines) + "\n"
 
 
 def write(path: Path, text: str, executable: bool = False) -> None:
@@ -98,7 +124,9 @@ def write(path: Path, text: str, executable: bool = False) -> None:
 class Boot:
     """A scratch root with stand-ins; ``run`` boots once and keeps the calls made."""
 
-    def __init__(self, root: Path, *, volume: list[str], fs: str, ping: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, volume: list[str], fs: str, ping: bool = True, backup: bool = False
+    ) -> None:
         self.root = root
         bin_dir = root / "bin"
         for name, body in STANDINS.items():
@@ -117,7 +145,7 @@ class Boot:
         )
         write(root / "etc/fstab", "")
         (root / "etc/systemd/system").mkdir(parents=True)
-        write(root / "boot.sh", script_text())
+        write(root / "boot.sh", script_text(backup))
         self.bin = bin_dir
 
     def run(self) -> subprocess.CompletedProcess[str]:
@@ -149,7 +177,7 @@ FAILURE = SUCCESS.replace("SUCCESS", "FAILURE")
 
 
 def test_script_is_valid_bash() -> None:
-    for text in (USER_DATA.read_text(), script_text()):
+    for text in (USER_DATA.read_text(), script_text(), script_text(backup=True)):
         checked = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
 
@@ -238,5 +266,61 @@ def test_server_runs_under_systemd_only_on_the_mounted_volume(tmp_path: Path) ->
 
 def test_script_fits_in_ec2_user_data() -> None:
     """EC2 takes at most 16 KB of user data before base64 (EC2 User Guide, "Run commands when
-    you launch an EC2 instance with user data input"); the settings here are full length."""
-    assert len(script_text().encode()) < 16 * 1024
+    you launch an EC2 instance with user data input"); the settings here are full length, the
+    backup loop's bucket name too."""
+    assert len(script_text(backup=True).encode()) < 16 * 1024
+
+
+# --- the backup loop ----------------------------------------------------------------------
+
+BACKUP_RUN = "docker run -d --name clickhouse-backup"
+
+
+def docker_run_words(root: Path) -> list[str]:
+    return (root / "state/docker-run").read_text().split("\0")[:-1]
+
+
+def test_backup_loop_starts_once_clickhouse_answers_and_before_the_signal(tmp_path: Path) -> None:
+    boot = Boot(tmp_path, volume=[FREE], fs="ext4", backup=True)
+    done = boot.run()
+    assert done.returncode == 0, done.stderr
+    answered = boot.index("curl -sSf -o /dev/null http://127.0.0.1:8123/ping")
+    assert boot.index("systemctl enable --now clickhouse.service") < answered
+    assert answered < boot.index(BACKUP_RUN) < boot.index(SUCCESS)
+
+
+def test_backup_container_runs_the_loop_beside_the_server_as_clickhouse(tmp_path: Path) -> None:
+    """The words docker gets: the loop's entry point and its script exactly as the construct
+    gave them, the server's image, its host network, user 101 (the image's clickhouse user),
+    a read-only root, 256 MiB, restarts, the server's user and password file, and the backup
+    log group of this instance."""
+    boot = Boot(tmp_path, volume=[FREE], fs="ext4", backup=True)
+    assert boot.run().returncode == 0
+    assert docker_run_words(tmp_path) == [
+        "run", "-d", "--name", "clickhouse-backup", "--restart", "unless-stopped",
+        "--network", "host", "--user", "101", "--read-only", "--memory", "256m",
+        "--log-driver", "awslogs", "--log-opt", "awslogs-region=eu-west-1",
+        "--log-opt", "awslogs-group=ch-backup-logs",
+        "--log-opt", "awslogs-stream=clickhouse-backup/i-new",
+        "--env-file", "/etc/clickhouse-langfuse/password.env",
+        "-e", "CLICKHOUSE_USER=langfuse",
+        "--entrypoint", "/bin/sh", "clickhouse/clickhouse-server:26.4.4.38", "-c", LOOP[2],
+    ]  # fmt: skip
+    password = tmp_path / "etc/clickhouse-langfuse/password.env"
+    assert password.read_text() == "CLICKHOUSE_PASSWORD=s3cret\n"
+
+
+def test_without_backups_no_loop_is_started(tmp_path: Path) -> None:
+    boot = Boot(tmp_path, volume=[FREE], fs="ext4")
+    assert boot.run().returncode == 0
+    assert not boot.called(BACKUP_RUN)
+    assert boot.called(SUCCESS)
+
+
+def test_a_backup_loop_that_cannot_start_fails_the_boot(tmp_path: Path) -> None:
+    """No server goes into service silently without its backups: the deploy rolls back."""
+    boot = Boot(tmp_path, volume=[FREE], fs="ext4", backup=True)
+    write(tmp_path / "state/docker-run-fails", "")
+    assert boot.run().returncode != 0
+    assert boot.called(FAILURE)
+    assert not boot.called(SUCCESS)

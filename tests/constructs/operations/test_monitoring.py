@@ -102,6 +102,20 @@ EXPECTED = {
     # monitoring.efs_io_gib_per_hour defaults to 10 GiB per hour.
     "clickhouse-efs-io-cost": ("AWS/EFS", "TotalIOBytes", "GreaterThanThreshold", 10 * 1024**3),
     # monitoring.queue_backlog_jobs defaults to 10,000 waiting ingestion jobs.
+    # ClickHouse's own backups (constructs/data/clickhouse_backup.py): a failed backup in the
+    # last hour, and fewer than one success in the last 26 hours (a day and two hours).
+    "clickhouse-backup-failed": (
+        "LangfuseAws",
+        "ClickHouseBackupsFailed-example",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "clickhouse-backup-late": (
+        "LangfuseAws",
+        "ClickHouseBackupsSucceeded-example",
+        "LessThanThreshold",
+        1,
+    ),
     "worker-queue-backlog": (
         "Langfuse",
         "langfuse.queue.ingestion.depth.shard_all.type_waiting",

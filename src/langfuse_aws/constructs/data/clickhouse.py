@@ -88,6 +88,10 @@ class ClickHouseServerProps:
     memory_mib: int
     image_digest: str | None = None
     """Pins the exact image bytes (sha256:...)."""
+    sidecar_memory_mib: int = 0
+    """Memory of the task kept out of the server container's hard limit for a container
+    added beside it later (the backup loop, ``clickhouse_backup.SIDECAR_MEMORY_MIB``), so that
+    the containers' limits together never exceed the task's memory."""
 
 
 class ClickHouseServer(Construct):
@@ -96,7 +100,8 @@ class ClickHouseServer(Construct):
     Never on Spot and never two tasks at once (deployment 0 % / 100 %), because two servers
     writing one EFS volume corrupt it. Reached through Service Connect on 8123 (HTTP) and
     9000 (native, migrations). The file system has no Infrequent-Access tiering: ClickHouse
-    reads its parts constantly.
+    reads its parts constantly. Exposes ``container`` and ``image`` (the server's container and
+    its image) for a container added to the same task, such as the backup loop.
     """
 
     def __init__(self, scope: Construct, id_: str, *, props: ClickHouseServerProps) -> None:
@@ -174,13 +179,18 @@ class ClickHouseServer(Construct):
             "ClickHouse writes its configuration, temporary files and status files below its "
             "root file system at start; its data lives on the EFS volume.",
         )
-        container = task.add_container(
+        if not 0 <= props.sidecar_memory_mib < props.memory_mib:
+            raise ValueError(
+                f"sidecar_memory_mib {props.sidecar_memory_mib} leaves the server none of the "
+                f"task's {props.memory_mib} MiB"
+            )
+        self.image = images.container_image(
+            ImageRef("dockerhub", CLICKHOUSE_IMAGE, props.image_tag, props.image_digest), task
+        )
+        self.container = container = task.add_container(
             "clickhouse",
-            image=images.container_image(
-                ImageRef("dockerhub", CLICKHOUSE_IMAGE, props.image_tag, props.image_digest),
-                task,
-            ),
-            memory_limit_mib=props.memory_mib,
+            image=self.image,
+            memory_limit_mib=props.memory_mib - props.sidecar_memory_mib,
             entry_point=["/bin/sh", "-c"],
             command=[
                 'printf "%s" "$LANGFUSE_CLICKHOUSE_CONFIG" > '

@@ -40,6 +40,9 @@ The first boot (``clickhouse_ec2_user_data.sh``) installs Docker and the CloudWa
 claims the volume and the address, formats the volume only when it has no file system, mounts
 it at /var/lib/clickhouse, and runs clickhouse/clickhouse-server under systemd with the same
 settings as the Fargate server (user, time zone, config.d without unbounded system logs).
+With ``add_backup_loop`` it then starts ClickHouse's daily backup loop in a second container
+of the same image on the host's network, before it signals CloudFormation. The boot script is
+put together when the template is written, so a loop added after the server is in it.
 """
 
 from __future__ import annotations
@@ -51,11 +54,12 @@ from pathlib import Path
 from typing import cast
 
 import jsii
-from aws_cdk import CfnElement, Duration, Size, Stack, Tags, Token
+from aws_cdk import CfnElement, Duration, IStableStringProducer, Lazy, Size, Stack, Tags, Token
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -93,6 +97,18 @@ HEALTH_CHECK_GRACE = Duration.minutes(10)
 DISK_USED_ALARM_PERCENT = 80
 IOPS_ALARM_SHARE = 0.9
 USER_DATA = Path(__file__).with_name("clickhouse_ec2_user_data.sh")
+HEREDOC_END = "LANGFUSE_USER_DATA_WORD_END"
+"""Ends the here-document that carries one word of an array setting into the boot script."""
+
+
+@dataclass(frozen=True)
+class BackupLoop:
+    """The daily backup loop as the boot script starts it: its command (entry point first),
+    the log group it writes, and its memory limit."""
+
+    command: list[str]
+    log_group_name: str
+    memory_mib: int
 
 
 @dataclass(frozen=True)
@@ -150,7 +166,8 @@ def cloudwatch_agent_config(volume_id: str) -> str:
 class ClickHouseEc2Server(Construct):
     """A single ClickHouse server on EC2 whose data volume survives the instance (see the
     module docstring for the design). Exposes ``endpoint`` for Langfuse, ``role``,
-    ``connections``, ``host`` and ``native_port`` for the backups, ``volume`` and ``group``."""
+    ``connections``, ``host`` and ``native_port`` for the backups, ``volume`` and ``group``;
+    ``add_backup_loop`` runs the backups' loop beside the server."""
 
     def __init__(self, scope: Construct, id_: str, *, props: ClickHouseEc2Props) -> None:
         super().__init__(scope, id_)
@@ -177,7 +194,9 @@ class ClickHouseEc2Server(Construct):
         zone = props.subnet.availability_zone
         self.volume = ec2.Volume(
             self,
-            "Data",
+            # Not "Data", the id of the Fargate server's EFS file system: CloudFormation refuses
+            # an update that changes a resource's type, as a move between the modes would.
+            "Volume",
             availability_zone=zone,
             size=Size.gibibytes(props.volume_size_gib),
             volume_type=ec2.EbsDeviceVolumeType.GP3,
@@ -248,7 +267,8 @@ class ClickHouseEc2Server(Construct):
         self.group.node.add_dependency(self.role)
         # The group's logical id as the template ends up with it (a lazy token).
         signal_resource = cast(CfnElement, self.group.node.default_child).logical_id
-        settings = {
+        self._backup_loop: BackupLoop | None = None
+        self._settings = {
             "VOLUME_ID": self.volume.volume_id,
             "ADDRESS_ID": self.address.ref,
             "REGION": stack.region,
@@ -262,7 +282,7 @@ class ClickHouseEc2Server(Construct):
             "CONFIG_XML": server_config_xml(),
             "AGENT_CONFIG": cloudwatch_agent_config(self.volume.volume_id),
         }
-        self.user_data.add_commands(*user_data_lines(settings))
+        self.user_data.add_commands(Lazy.string(_BootScript(self)))
 
         self.endpoint = ClickHouseEndpoint(
             url=f"http://{self.host}:{HTTP_PORT}",
@@ -417,6 +437,34 @@ class ClickHouseEc2Server(Construct):
         self.node.add_dependency(rule)
         return f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
 
+    def add_backup_loop(
+        self, *, command: Sequence[str], log_group: logs.ILogGroup, memory_mib: int
+    ) -> None:
+        """Run ``command`` (``ClickHouseBackups.loop_command``: entry point, then arguments) at
+        each first boot, once ClickHouse answers: a container of the server's image named
+        clickhouse-backup, on the host's network (it reaches the server on 127.0.0.1), as the
+        clickhouse user (101) on a read-only root, with at most ``memory_mib``, restarted by
+        Docker unless stopped, with the server's user and password, logging into
+        ``log_group``, which the instance may write."""
+        if self._backup_loop is not None:
+            raise ValueError("the server already runs a backup loop")
+        if not command:
+            raise ValueError("the backup loop needs a command")
+        log_group.grant_write(self.role)
+        self._backup_loop = BackupLoop(list(command), log_group.log_group_name, memory_mib)
+
+    def boot_script_lines(self) -> list[str]:
+        """The first-boot script's lines: the settings, the backup loop if any, the script."""
+        loop = self._backup_loop
+        if loop is None:
+            return user_data_lines(self._settings)
+        settings = {
+            **self._settings,
+            "BACKUP_LOG_GROUP": loop.log_group_name,
+            "BACKUP_MEMORY_MIB": str(loop.memory_mib),
+        }
+        return user_data_lines(settings, {"BACKUP_COMMAND": loop.command})
+
     @property
     def connections(self) -> ec2.Connections:
         """The server's security group, with the native port (9000) as its default port."""
@@ -505,13 +553,46 @@ def _nag_text(stack: Stack, arn: str) -> str:
     return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
-def user_data_lines(settings: dict[str, str]) -> list[str]:
-    """The first-boot script: one ``NAME='value'`` line per setting, then the script itself
-    (without its #! line, which ``UserData.for_linux`` writes)."""
+@jsii.implements(IStableStringProducer)
+class _BootScript:
+    """The server's first-boot script, produced when the template is written."""
+
+    def __init__(self, server: ClickHouseEc2Server) -> None:
+        self._server = server
+
+    def produce(self) -> str:
+        return "\n".join(self._server.boot_script_lines())
+
+
+def user_data_lines(
+    settings: dict[str, str], arrays: dict[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The first-boot script: one ``NAME='value'`` line per setting, a bash array per entry of
+    ``arrays`` (any text, quotes and new lines included), then the script itself (without its
+    #! line, which ``UserData.for_linux`` writes)."""
     lines = []
     for name, value in settings.items():
         if "'" in value:
             raise ValueError(f"{name} has a single quote, which user data cannot carry")
         lines.append(f"{name}='{value}'")
+    for name, words in (arrays or {}).items():
+        lines.extend(array_lines(name, words))
     body = USER_DATA.read_text().splitlines()
     return lines + [line for line in body if not line.startswith("#!")]
+
+
+def array_lines(name: str, words: Sequence[str]) -> list[str]:
+    """Bash lines that set array ``name`` to ``words``, each read verbatim from a quoted
+    here-document (no expansion, so any quote, $ or backslash stays as written; bash manual,
+    "Here Documents"). The document ends in a new line of its own, which is cut off again."""
+    lines = [f"{name}=()"]
+    for word in words:
+        if HEREDOC_END in word.split("\n"):
+            raise ValueError(f"a word of {name} has a line {HEREDOC_END}, which ends it early")
+        lines += [
+            f"IFS= read -r -d '' word <<'{HEREDOC_END}' || true",
+            word,
+            HEREDOC_END,
+            f'{name}+=("${{word%?}}")',
+        ]
+    return lines

@@ -4,11 +4,13 @@
 # The construct puts these settings above this script: VOLUME_ID, ADDRESS_ID (the network
 # interface that carries ClickHouse's fixed address), REGION, STACK_NAME, SIGNAL_RESOURCE (the
 # Auto Scaling group's logical id), IMAGE, REGISTRY (the ECR registry to log in to, or empty),
-# PASSWORD_SECRET, LOG_GROUP, CLICKHOUSE_USER, CONFIG_XML and AGENT_CONFIG.
+# PASSWORD_SECRET, LOG_GROUP, CLICKHOUSE_USER, CONFIG_XML and AGENT_CONFIG; with ClickHouse's
+# own backups also BACKUP_LOG_GROUP, BACKUP_MEMORY_MIB and the array BACKUP_COMMAND (the daily
+# backup loop: entry point, then its arguments).
 #
 # Order: claim the data volume (only once the instance before has released it), claim the
-# address, format the volume only if it has no file system, mount it, then start ClickHouse
-# and tell CloudFormation. A volume that is not Multi-Attach attaches to one instance at a
+# address, format the volume only if it has no file system, mount it, start ClickHouse, start
+# the backup loop once ClickHouse answers, and tell CloudFormation. A volume that is not Multi-Attach attaches to one instance at a
 # time, so two servers never write the same data. ROOT is empty on an instance; the tests
 # point it at a scratch directory and put stand-ins for the commands first on the PATH.
 set -euo pipefail
@@ -200,4 +202,21 @@ for _ in $(seq 60); do
 done
 address_up || fail "address $ADDRESS_IP is not up"
 log "ClickHouse answers on $ADDRESS_IP"
+
+# ClickHouse's daily backup: the loop in a second container of the same image (its
+# clickhouse-client speaks the server's version) on the host's network, where it reaches the
+# server on 127.0.0.1; as the clickhouse user on a read-only root (it writes no file), with a
+# memory limit; Docker restarts it after a reboot or a crash. Its result lines go to the log
+# group whose metric filters the backup alarms count.
+if [ -n "${BACKUP_LOG_GROUP:-}" ]; then
+  docker rm -f clickhouse-backup >/dev/null 2>&1 || true
+  docker run -d --name clickhouse-backup --restart unless-stopped --network host \
+    --user 101 --read-only --memory "${BACKUP_MEMORY_MIB}m" \
+    --log-driver awslogs --log-opt awslogs-region="$REGION" \
+    --log-opt awslogs-group="$BACKUP_LOG_GROUP" \
+    --log-opt awslogs-stream="clickhouse-backup/$INSTANCE_ID" \
+    --env-file "$ETC_DIR/password.env" -e CLICKHOUSE_USER="$CLICKHOUSE_USER" \
+    --entrypoint "${BACKUP_COMMAND[0]}" "$IMAGE" "${BACKUP_COMMAND[@]:1}"
+  log "backup loop started"
+fi
 signal SUCCESS

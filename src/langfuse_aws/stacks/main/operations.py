@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_sns as sns
 
 from ...config.models import EnvironmentConfig
 from ...constructs.data.protection import DataProtection
@@ -62,17 +63,18 @@ def build_monitoring(
     network: Network,
     edge: Edge,
     protection: DataProtection,
-) -> None:
-    """``Monitoring`` (dashboard and alarms), when the YAML keeps it on; the worker then
-    publishes the queue metrics it scales out on."""
+) -> sns.ITopic | None:
+    """``Monitoring`` (dashboard and alarms) and the alarms of ClickHouse's mode, when the
+    YAML keeps monitoring on; the worker then publishes the queue metrics it scales out on.
+    Returns the topic the alarms notify, for alarms made later (None: monitoring off)."""
     monitoring, lf = config.monitoring, config.langfuse
     if not monitoring.enabled:
-        return
+        return None
     web, worker = services.web, services.worker
     if monitoring.publishes_queue_metrics:
         worker.allow_metric_publishing(metrics.NAMESPACE)
         worker.scale_out_on_backlog(metrics.ingestion_backlog(Duration.minutes(1), lf.version))
-    Monitoring(
+    made = Monitoring(
         stack,
         "Monitoring",
         props=MonitoringProps(
@@ -106,6 +108,8 @@ def build_monitoring(
             region=config.region,
         ),
     )
+    clickhouse.add_alarms(made.topic, made.prefix)
+    return made.topic
 
 
 def build_budget(stack: Stack, config: EnvironmentConfig) -> None:
